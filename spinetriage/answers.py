@@ -1,0 +1,316 @@
+"""The questions: what each answer is, the values it takes, and how text becomes a value.
+
+This is the vocabulary the rules are checked against (a condition on an answer or a
+value not listed here is a load error) and the one place that parses answers, whether
+they come from flags, prompts, batch records or library callers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
+from typing import Any, Mapping
+
+from spinetriage.errors import AnswerError
+
+# --- the vocabulary -------------------------------------------------------------------
+
+LOCATIONS: dict[str, str] = {
+    "neck": "neck (cervical spine)",
+    "mid-back": "mid-back, between the shoulder blades (thoracic spine)",
+    "lower-back": "lower back (lumbar spine)",
+}
+LOCATION_ALIASES = {"cervical": "neck", "thoracic": "mid-back", "lumbar": "lower-back"}
+
+RADIATION: dict[str, str] = {
+    "none": "no, it stays in the back or neck",
+    "arms": "into one or both arms",
+    "legs": "into one or both legs",
+    "arms-and-legs": "into arms and legs",
+}
+
+EMERGENCY_SIGNS: dict[str, str] = {
+    "saddle-numbness": "numbness or tingling between the legs, around the genitals, back passage or buttocks",
+    "bladder-bowel": "new trouble starting to pee, leaking urine, or losing control of the bowels",
+    "sexual-dysfunction": "new loss of feeling in the genitals, or new erection or ejaculation problems",
+    "both-legs": "new pain, numbness, tingling or weakness in both legs",
+    "rapid-weakness": "weakness or numbness in arms or legs that is getting worse quickly, or sudden loss of coordination",
+    "major-trauma": "the pain began after a serious accident: a car crash, a fall from a height",
+    "chest-pain": "chest pain, or the pain comes with sweating or breathlessness",
+    "meningitis-signs": "stiff neck with fever, severe headache, vomiting or dislike of bright light",
+    "stroke-signs": "face drooping, arm weakness, slurred speech, sudden severe headache or double vision",
+    "abdominal-pulsing": "a throbbing or pulsing feeling in the belly, or belly pain with the back pain",
+}
+URGENT_SIGNS: dict[str, str] = {
+    "fever": "fever: 38 °C or more, or feeling hot and shivery",
+    "infection-risk": "injects drugs, weakened immune system, recent spinal surgery or injection, or a recent serious infection",
+    "cancer-history": "has ever had cancer",
+    "weight-loss": "lost weight without trying",
+    "night-pain": "constant pain not eased by rest or lying down, or worse at night",
+    "limb-weakness": "one arm or leg getting weaker: foot slapping, tripping, weak grip",
+    "clumsy-hands": "hands becoming clumsy, or walking becoming unsteady",
+    "fragility-fracture": "began after a minor fall or lift, with osteoporosis, long-term steroid use or older age",
+    "lump-deformity": "a new lump, swelling, or change in the shape of the back",
+}
+RED_FLAGS: dict[str, str] = {**EMERGENCY_SIGNS, **URGENT_SIGNS}
+
+MAX_DURATION_DAYS = 100 * 365
+AGE_RANGE = (1, 120)
+
+_UNITS = {
+    "d": 1, "day": 1, "days": 1,
+    "w": 7, "wk": 7, "wks": 7, "week": 7, "weeks": 7,
+    "m": 30, "mo": 30, "month": 30, "months": 30,
+    "y": 365, "yr": 365, "yrs": 365, "year": 365, "years": 365,
+}
+_DURATION = re.compile(r"\s*([+-]?)\s*(\d+(?:[.,]\d*)?|[.,]\d+)\s*([a-z]*)\s*", re.IGNORECASE)
+DURATION_ACCEPTED = (
+    "use a whole number with a unit: 3d, 2w, 4m, 1y (or 3 days, 2 weeks, 1 month, 1 year); "
+    "0d means it began today; at most 100 years"
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One answer: its key in the answers, its flag, its kind and accepted values."""
+
+    key: str
+    flag: str
+    kind: str  # "set", "choice", "bool", "int"
+    choices: Mapping[str, str] = field(default_factory=dict)  # value -> plain words
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    bounds: tuple[int, int] | None = None
+
+    def accepted(self) -> str:
+        if self.kind == "bool":
+            return "accepted: true or false (yes or no)"
+        if self.key == "duration_days":
+            return DURATION_ACCEPTED
+        if self.kind == "int":
+            lo, hi = self.bounds or (0, 0)
+            return f"accepted: a whole number from {lo} to {hi}"
+        names = list(self.choices)
+        text = "accepted: " + ", ".join(names)
+        if self.aliases:
+            text += " (also " + ", ".join(f"{a} = {v}" for a, v in self.aliases.items()) + ")"
+        return text
+
+    def menu(self) -> list[str]:
+        return list(self.choices)
+
+
+QUESTIONS: dict[str, Question] = {
+    q.key: q
+    for q in (
+        Question("location", "--location", "set", LOCATIONS, LOCATION_ALIASES),
+        Question("duration_days", "--duration", "int", bounds=(0, MAX_DURATION_DAYS)),
+        Question("radiation", "--radiation", "choice", RADIATION),
+        Question("recurrent", "--recurrent", "bool"),
+        Question("limits_activities", "--limits-activities", "bool"),
+        Question("age", "--age", "int", bounds=AGE_RANGE),
+        Question("red_flags", "--red-flag", "set", RED_FLAGS),
+    )
+}
+ANSWER_KEYS = tuple(QUESTIONS)
+
+
+# --- parsing ----------------------------------------------------------------------------
+
+
+def _word(text: str) -> str:
+    return "-".join(text.strip().lower().replace("_", " ").split())
+
+
+@lru_cache(maxsize=4096)
+def parse_duration(text: str) -> int:
+    """``"3w"`` -> 21 days. Accepts ``3d 2w 4m 1y`` and ``3 days``/``2 weeks``/... forms.
+
+    Raises AnswerError for no unit, an unknown unit, a negative or fractional number,
+    or more than 100 years.
+    """
+    if not isinstance(text, str):
+        raise AnswerError("duration", text, DURATION_ACCEPTED, f"{text!r} is not a duration")
+    m = _DURATION.fullmatch(text)
+    if not m:
+        raise AnswerError("duration", text, DURATION_ACCEPTED, f"{text!r} is not a duration")
+    sign, number, unit = m.groups()
+    if sign == "-":
+        raise AnswerError("duration", text, DURATION_ACCEPTED, f"{text!r} is negative")
+    if "." in number or "," in number:
+        raise AnswerError("duration", text, DURATION_ACCEPTED, f"{text!r} is not a whole number")
+    if not unit:
+        raise AnswerError("duration", text, DURATION_ACCEPTED, f"{text!r} has no unit")
+    days_per = _UNITS.get(unit.lower())
+    if days_per is None:
+        raise AnswerError("duration", text, DURATION_ACCEPTED, f"{unit!r} in {text!r} is not a unit")
+    days = int(number) * days_per
+    if days > MAX_DURATION_DAYS:
+        raise AnswerError("duration", text, DURATION_ACCEPTED, f"{text!r} is more than 100 years")
+    return days
+
+
+def format_duration(days: int) -> str:
+    """21 -> '3 weeks'; for people reading a summary."""
+    for unit, size in (("year", 365), ("month", 30), ("week", 7)):
+        if days >= size and days % size == 0:
+            n = days // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return "began today" if days == 0 else f"{days} day{'s' if days != 1 else ''}"
+
+
+def parse_choice(question: Question, value: Any) -> str:
+    if isinstance(value, str):
+        word = _word(value)
+        if word in question.choices:
+            return word
+        if word in question.aliases:
+            return question.aliases[word]
+    raise AnswerError(question.key, value, question.accepted(), f"{value!r} is not accepted")
+
+
+def parse_set(question: Question, values: Any) -> frozenset[str]:
+    """A list (or a ';'/','-separated string) of choices -> a frozenset of canonical values."""
+    if values is None:
+        raise AnswerError(question.key, values, question.accepted(), "no value given")
+    if isinstance(values, str):
+        values = [v for v in re.split(r"[;,]", values) if v.strip()]
+    elif not isinstance(values, (list, tuple, set, frozenset)):
+        raise AnswerError(question.key, values, question.accepted(), f"{values!r} is not a list")
+    return frozenset(parse_choice(question, v) for v in values)
+
+
+_TRUE = {"true", "yes", "y", "1"}
+_FALSE = {"false", "no", "n", "0"}
+
+
+def parse_bool(question: Question, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+    raise AnswerError(question.key, value, question.accepted(), f"{value!r} is not yes or no")
+
+
+def parse_int(question: Question, value: Any) -> int:
+    lo, hi = question.bounds or (0, 0)
+    number: int | None = None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+        number = int(value)
+    if number is None:
+        raise AnswerError(question.key, value, question.accepted(), f"{value!r} is not a whole number")
+    if not lo <= number <= hi:
+        raise AnswerError(question.key, value, question.accepted(), f"{number} is out of range")
+    return number
+
+
+def _is_normal(question: Question, value: Any) -> bool:
+    """Already a normalised value (cheap check, so normalised answers are not parsed twice)."""
+    kind = question.kind
+    if kind == "set":
+        return type(value) is frozenset and value <= question.choices.keys()
+    if kind == "choice":
+        return type(value) is str and value in question.choices
+    if kind == "bool":
+        return type(value) is bool
+    lo, hi = question.bounds or (0, 0)
+    return type(value) is int and lo <= value <= hi
+
+
+def parse_answer(key: str, value: Any) -> Any:
+    """One answer from outside (a flag, a prompt, a record) -> its normalised value."""
+    question = QUESTIONS[key]
+    if _is_normal(question, value):
+        return value
+    if key == "duration_days" and isinstance(value, str) and not value.strip().lstrip("+").isdigit():
+        return parse_duration(value)
+    if question.kind == "set":
+        return parse_set(question, value)
+    if question.kind == "choice":
+        return parse_choice(question, value)
+    if question.kind == "bool":
+        return parse_bool(question, value)
+    return parse_int(question, value)
+
+
+# --- the answers ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answers:
+    """Normalised answers. ``None`` means not asked (or not given)."""
+
+    location: frozenset[str] | None = None
+    duration_days: int | None = None
+    radiation: str | None = None
+    recurrent: bool | None = None
+    limits_activities: bool | None = None
+    age: int | None = None
+    red_flags: frozenset[str] | None = None
+
+    def __post_init__(self) -> None:
+        # Library callers may pass plain lists and strings; normalise and check them here.
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            normal = parse_answer(f.name, value)
+            if normal is not value:
+                object.__setattr__(self, f.name, normal)
+        if self.location is not None and not self.location:
+            raise AnswerError("location", [], QUESTIONS["location"].accepted(), "at least one location is needed")
+
+    @classmethod
+    def from_mapping(cls, record: Mapping[str, Any]) -> "Answers":
+        """Answers from a mapping with the keys of the JSON ``answers``.
+
+        ``duration`` (text such as ``"3w"``) may stand for ``duration_days``. Unknown keys
+        are refused so that a misspelt field is never silently ignored; ``id`` is allowed.
+        """
+        values: dict[str, Any] = {}
+        for key, value in record.items():
+            if key == "id":
+                continue
+            if key == "duration":
+                if "duration_days" in record:
+                    raise AnswerError("duration", value, "give duration or duration_days, not both", "given twice")
+                if value is None or value == "":
+                    continue
+                values["duration_days"] = parse_duration(value)  # text with a unit, always
+                continue
+            elif key not in QUESTIONS:
+                raise AnswerError(
+                    key, value, "accepted fields: id, duration, " + ", ".join(ANSWER_KEYS), f"unknown field {key!r}"
+                )
+            if key == "red_flags" and value == "":
+                value = ()  # an empty CSV cell: none present
+            elif value is None or value == "":
+                continue
+            values[key] = parse_answer(key, value)
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> "Answers":
+        return replace(self, **changes)
+
+    def missing(self) -> list[str]:
+        return [f.name for f in fields(self) if getattr(self, f.name) is None]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON ``answers`` object: lists in vocabulary order, unasked answers null."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, frozenset):
+                value = [v for v in QUESTIONS[f.name].choices if v in value]
+            out[f.name] = value
+        return out

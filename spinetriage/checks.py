@@ -1,0 +1,214 @@
+"""Checks on a loaded rules file: its example cases, warnings, and its JSON Schema."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from spinetriage.answers import QUESTIONS, Answers
+from spinetriage.engine import matching
+from spinetriage.errors import Problem
+from spinetriage.rules import (
+    CASE_KEYS, OPERATORS, OUTCOME_IDS, OUTCOME_KEYS, PHASE_KEYS, PHASES, RULE_KEYS,
+    SAFETY_KEYS, TOP_KEYS, Case, Condition, Rule, RuleSet, evaluate3,
+)
+
+
+@dataclass(frozen=True)
+class CaseOutcome:
+    case: Case
+    outcome: str | None  # None when the answers were not enough for a result
+    matched: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        if self.outcome != self.case.expect:
+            return False
+        return self.case.matches is None or set(self.case.matches) == set(self.matched)
+
+    def explain(self) -> str:
+        got = self.outcome or "no result (answers missing and no emergency rule matched)"
+        text = f"expected {self.case.expect}, got {got}; rules matched: {', '.join(self.matched) or 'none'}"
+        if self.case.matches is not None and set(self.case.matches) != set(self.matched):
+            text += f"; expected rules: {', '.join(self.case.matches) or 'none'}"
+        return text
+
+
+def run_case(ruleset: RuleSet, case: Case) -> CaseOutcome:
+    matched = matching(case.answers, ruleset)
+    if matched is None:
+        sure, _ = ruleset.match_partial(case.answers)
+        return CaseOutcome(case, None, tuple(ruleset.rules[i].id for i in sure))
+    outcome = ruleset.rules[matched[0]].outcome.id if matched else ruleset.default.id
+    return CaseOutcome(case, outcome, tuple(ruleset.rules[i].id for i in matched))
+
+
+def run_cases(ruleset: RuleSet) -> list[CaseOutcome]:
+    return [run_case(ruleset, case) for case in ruleset.cases]
+
+
+# --- warnings -----------------------------------------------------------------------------
+
+
+def _samples(key: str, rules_conditions: list[Condition]) -> list[Any]:
+    """Values of one answer that reach every branch of the given conditions."""
+    q = QUESTIONS[key]
+    if q.kind == "bool":
+        return [False, True]
+    if q.kind == "choice":
+        return list(q.choices)
+    if q.kind == "int":
+        lo, hi = q.bounds or (0, 0)
+        points = {lo, hi}
+        for bound in _leaf_values(rules_conditions, key):
+            for b in bound:
+                points.update(v for v in (b - 1, b, b + 1) if lo <= v <= hi)
+        return sorted(points)
+    mentioned = set()
+    for value in _leaf_values(rules_conditions, key):
+        mentioned.update([value] if isinstance(value, str) else value)
+    mentioned = sorted(mentioned) or list(q.choices)[:1]
+    subsets = [frozenset(c) for n in range(len(mentioned) + 1) for c in itertools.combinations(mentioned, n)]
+    return [s for s in subsets if s or key != "location"]
+
+
+def _leaf_values(conditions: list[Condition], key: str) -> list[Any]:
+    out = []
+    stack = list(conditions)
+    while stack:
+        cond = stack.pop()
+        if cond[0] in ("all", "any"):
+            stack.extend(cond[1])
+        elif cond[1] == key:
+            out.append(cond[2])
+    return out
+
+
+def can_match(rule: Rule, limit: int = 200_000) -> bool | None:
+    """Whether some answers make the rule match (None when too many combinations to try)."""
+    keys = sorted(rule.keys())
+    pools = [_samples(k, [rule.condition]) for k in keys]
+    total = 1
+    for pool in pools:
+        total *= max(len(pool), 1)
+    if total > limit:
+        return None
+    for combo in itertools.product(*pools):
+        if evaluate3(rule.condition, Answers(**dict(zip(keys, combo)))) is True:
+            return True
+    return False
+
+
+def warnings_for(ruleset: RuleSet) -> list[Problem]:
+    """Rules no case exercises, and rules that can never match."""
+    out = []
+    exercised = {rid for o in run_cases(ruleset) for rid in o.matched}
+    for rule in ruleset.rules:
+        if can_match(rule) is False:
+            out.append(Problem(ruleset.file, rule.line, 1,
+                               f"rule {rule.id!r} can never match: no answers satisfy its condition", "warning"))
+        elif rule.id not in exercised:
+            out.append(Problem(ruleset.file, rule.line, 1,
+                               f"rule {rule.id!r} is not exercised by any case; add a case under cases:", "warning"))
+    return sorted(out, key=lambda p: p.line)
+
+
+# --- JSON Schema --------------------------------------------------------------------------
+
+
+def _text(description: str) -> dict[str, Any]:
+    return {"type": "string", "minLength": 1, "description": description}
+
+
+def _condition_schema() -> dict[str, Any]:
+    answers: dict[str, Any] = {}
+    for key, q in QUESTIONS.items():
+        if q.kind in ("set", "choice"):
+            word: dict[str, Any] = {"enum": list(q.choices) + list(q.aliases)}
+            words = {"type": "array", "items": word, "minItems": 1}
+        ops: dict[str, Any] = {}
+        for op, what in OPERATORS[q.kind].items():
+            if q.kind == "bool":
+                ops[op] = {"type": "boolean"}
+            elif q.kind == "int":
+                lo, hi = q.bounds or (0, 0)
+                number = {"type": "integer", "minimum": lo, "maximum": hi}
+                ops[op] = ({"oneOf": [number, {"type": "string", "pattern": r"^\s*\d+\s*[a-zA-Z]+\s*$"}]}
+                           if key == "duration_days" else number)
+            else:
+                ops[op] = words if what.startswith("a list") else word
+        answers[key] = {"type": "object", "properties": ops, "additionalProperties": False, "minProperties": 1}
+    combinators = {
+        k: {"type": "array", "items": {"$ref": "#/$defs/condition"}, "minItems": 1} for k in ("all", "any")
+    }
+    return {
+        "type": "object", "minProperties": 1, "maxProperties": 1,
+        "properties": {**combinators, **answers}, "additionalProperties": False,
+        "description": "all / any of conditions, or one answer with its test(s)",
+    }
+
+
+def _answers_schema() -> dict[str, Any]:
+    props: dict[str, Any] = {}
+    for key, q in QUESTIONS.items():
+        if q.kind == "set":
+            props[key] = {"type": "array", "items": {"enum": list(q.choices) + list(q.aliases)}}
+        elif q.kind == "choice":
+            props[key] = {"enum": list(q.choices)}
+        elif q.kind == "bool":
+            props[key] = {"type": "boolean"}
+        else:
+            lo, hi = q.bounds or (0, 0)
+            props[key] = {"type": "integer", "minimum": lo, "maximum": hi}
+    props["duration"] = {"type": "string", "description": "a whole number with a unit: 3d, 2w, 4m, 1y"}
+    return {"type": "object", "properties": props, "additionalProperties": False}
+
+
+def _object(props: dict[str, Any], spec: dict[str, bool]) -> dict[str, Any]:
+    return {"type": "object", "properties": props, "required": [k for k, req in spec.items() if req],
+            "additionalProperties": False}
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a rules file, generated from the same vocabulary the loader checks."""
+    outcome = {"enum": list(OUTCOME_IDS)}
+    phase = _object({"text": _text("what this phase means"), "source": _text("where it comes from")}, PHASE_KEYS)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://spinetriage.invalid/rules.schema.json",
+        "title": "spinetriage rules file",
+        **_object({
+            "version": {"type": "string", "minLength": 1, "description": "version of this rules file"},
+            "outcomes": {
+                "type": "array", "minItems": len(OUTCOME_IDS), "maxItems": len(OUTCOME_IDS),
+                "description": "the outcome ladder, most urgent first: " + ", ".join(OUTCOME_IDS),
+                "items": _object({
+                    "id": outcome, "title": _text("one line for people"), "advice": _text("what to do next"),
+                    "steps": {"type": "array", "items": {"type": "string"}},
+                }, OUTCOME_KEYS),
+            },
+            "phases": _object({p: phase for p in PHASES}, {p: True for p in PHASES}),
+            "safety_net": _object({
+                "emergency_signs": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                "if_worse": _text("what to do if it gets worse"),
+            }, SAFETY_KEYS),
+            "disclaimer": _text("one line: this is not a diagnosis"),
+            "rules": {"type": "array", "minItems": 1, "items": _object({
+                "id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"},
+                "outcome": outcome,
+                "when": {"$ref": "#/$defs/condition"},
+                "reason": _text("why this matters, in plain words"),
+                "source": _text("the article's words or the named guideline"),
+                "note": {"type": "string"},
+            }, RULE_KEYS)},
+            "cases": {"type": "array", "items": _object({
+                "id": {"type": "string", "minLength": 1},
+                "answers": {"$ref": "#/$defs/answers"},
+                "expect": outcome,
+                "matches": {"type": "array", "items": {"type": "string"}},
+                "note": {"type": "string"},
+            }, CASE_KEYS)},
+        }, TOP_KEYS),
+        "$defs": {"condition": _condition_schema(), "answers": _answers_schema()},
+    }

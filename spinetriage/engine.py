@@ -1,0 +1,130 @@
+"""Evaluate answers against a RuleSet and build the result.
+
+Pure: no terminal, no printing. The outcome is the most urgent outcome of any matching
+rule; no match is the ladder's last outcome. With answers missing, a result is given
+only when a rule for the most urgent outcome already matches for certain (an emergency
+ends the questions); otherwise ``MissingAnswers`` names what is needed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator, Mapping
+
+from spinetriage.answers import Answers
+from spinetriage.errors import MissingAnswers, SpinetriageError
+from spinetriage.rules import RuleSet, load_rules
+
+ACUTE_BELOW_DAYS = 28  # under 4 weeks
+CHRONIC_FROM_DAYS = 84  # 12 weeks or more
+
+
+@dataclass(frozen=True)
+class Reason:
+    rule: str
+    outcome: str
+    text: str
+    source: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"rule": self.rule, "outcome": self.outcome, "text": self.text, "source": self.source}
+
+
+@dataclass(frozen=True)
+class Result:
+    """A recommendation; ``to_dict()`` is the contract's JSON object."""
+
+    outcome: str
+    title: str
+    advice: str
+    reasons: tuple[Reason, ...]
+    phase: str | None
+    answers: Answers
+    rules_version: str
+    steps: tuple[str, ...] = ()
+    safety_net: Mapping[str, Any] | None = None
+    phase_text: str | None = None
+    disclaimer: str = ""
+
+    @property
+    def ended_early(self) -> bool:
+        """True when an emergency ended the questions before every answer was given."""
+        return bool(self.answers.missing())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome,
+            "title": self.title,
+            "advice": self.advice,
+            "reasons": [r.to_dict() for r in self.reasons],
+            "phase": self.phase,
+            "answers": self.answers.as_dict(),
+            "rules_version": self.rules_version,
+            "safety_net": dict(self.safety_net or {}),
+        }
+
+
+def phase_of(duration_days: int | None) -> str | None:
+    """acute under 4 weeks, subacute 4 to under 12 weeks, chronic 12 weeks or more."""
+    if duration_days is None:
+        return None
+    if duration_days < ACUTE_BELOW_DAYS:
+        return "acute"
+    return "subacute" if duration_days < CHRONIC_FROM_DAYS else "chronic"
+
+
+def matching(answers: Answers, rules: RuleSet) -> tuple[int, ...] | None:
+    """Indexes of the rules that decide the result, or None while answers are still needed."""
+    if not answers.missing():
+        return rules.match_complete(answers)
+    sure, _maybe = rules.match_partial(answers)
+    if sure and rules.rules[sure[0]].outcome.rank == rules.top.rank:
+        return sure
+    return None
+
+
+def build_result(answers: Answers, rules: RuleSet, matched: tuple[int, ...]) -> Result:
+    outcome = rules.rules[matched[0]].outcome if matched else rules.default
+    phase = phase_of(answers.duration_days)
+    return Result(
+        outcome=outcome.id,
+        title=outcome.title,
+        advice=outcome.advice,
+        reasons=tuple(
+            Reason(r.id, r.outcome.id, r.reason, r.source) for r in (rules.rules[i] for i in matched)
+        ),
+        phase=phase,
+        answers=answers,
+        rules_version=rules.version,
+        steps=outcome.steps,
+        safety_net=rules.safety_net,
+        phase_text=rules.phases.get(phase, {}).get("text") if phase else None,
+        disclaimer=rules.disclaimer,
+    )
+
+
+def triage(answers: Answers | Mapping[str, Any], rules: RuleSet | None = None) -> Result:
+    """Triage one answer set (an ``Answers`` or a mapping with the JSON ``answers`` keys).
+
+    Raises ``AnswerError`` for a value that is not accepted and ``MissingAnswers`` when an
+    answer is missing and no emergency rule has matched yet.
+    """
+    rules = rules or load_rules()
+    if not isinstance(answers, Answers):
+        answers = Answers.from_mapping(answers)
+    matched = matching(answers, rules)
+    if matched is None:
+        raise MissingAnswers(answers.missing())
+    return build_result(answers, rules, matched)
+
+
+def triage_many(
+    records: Iterable[Answers | Mapping[str, Any]], rules: RuleSet | None = None
+) -> Iterator[Result | SpinetriageError]:
+    """Triage many answer sets lazily; a record that cannot be triaged yields its error."""
+    rules = rules or load_rules()
+    for record in records:
+        try:
+            yield triage(record, rules)
+        except SpinetriageError as exc:
+            yield exc

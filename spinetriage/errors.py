@@ -1,0 +1,82 @@
+"""Exit codes and the errors the core raises.
+
+One place models every failure the user can see (see ``cli.run``, which turns
+these into one-line messages and exit codes). The core never prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Exit codes of the public contract (``shared/CONTRACT.md``)."""
+
+    OK = 0
+    FAILURE = 1  # a failing rules case, a rejected batch record, an internal error
+    USAGE = 2  # a bad flag or value, a missing answer without a terminal
+    RULES = 3  # the rules file cannot be used
+    INTERRUPTED = 130  # Ctrl-C or end of input at a prompt
+
+
+class SpinetriageError(Exception):
+    """Base class: every error here knows its exit code and a one-line message."""
+
+    exit_code: ExitCode = ExitCode.FAILURE
+
+
+class AnswerError(SpinetriageError, ValueError):
+    """An answer that cannot be taken: which answer, the value, what is accepted."""
+
+    exit_code = ExitCode.USAGE
+
+    def __init__(self, field: str, value: object, accepted: str, problem: str | None = None):
+        self.field = field
+        self.value = value
+        self.accepted = accepted
+        self.problem = problem or f"{value!r} is not accepted"
+        super().__init__(self.describe(field))
+
+    def describe(self, label: str) -> str:
+        """The message with the answer named as the user knows it (a flag, a field)."""
+        return f"{label}: {self.problem}; {self.accepted}"
+
+
+class MissingAnswers(SpinetriageError):
+    """Answers needed for a recommendation were not given."""
+
+    exit_code = ExitCode.USAGE
+
+    def __init__(self, fields: list[str]):
+        self.fields = list(fields)
+        super().__init__("missing answers: " + ", ".join(self.fields))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a rules file, with where it is."""
+
+    file: str
+    line: int  # 1-based; 0 when unknown
+    col: int  # 1-based; 0 when unknown
+    message: str
+    severity: str = "error"  # or "warning"
+
+    def location(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+    def __str__(self) -> str:
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{self.location()}: {prefix}{self.message}"
+
+
+class RulesError(SpinetriageError):
+    """The rules file cannot be used; carries every problem found."""
+
+    exit_code = ExitCode.RULES
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        first = self.problems[0] if self.problems else None
+        super().__init__(str(first) if first else "invalid rules file")

@@ -1,0 +1,113 @@
+"""Rich output for people: the text report, the rules table, the batch progress bar.
+
+Only this module and ``interview`` import Rich, and only on the paths that print for
+people; ``--format json`` never loads it.
+"""
+
+from __future__ import annotations
+
+import io
+from contextlib import contextmanager
+from datetime import date
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.text import Text
+
+from spinetriage import report
+from spinetriage.engine import Result
+
+if TYPE_CHECKING:
+    from spinetriage.cli import Environment
+
+STYLE = {
+    "emergency": "bold white on red",
+    "urgent": "bold red",
+    "doctor": "bold yellow",
+    "physical-therapy": "bold cyan",
+    "self-care": "bold green",
+}
+
+
+def console_for(e: "Environment", stream: Any = None, stderr: bool = False) -> Console:
+    stream = stream or (e.stderr if stderr else e.stdout)
+    isatty = e.stderr_isatty if stderr else e.stdout_isatty
+    return Console(file=stream, force_terminal=isatty, no_color=e.no_color or not isatty,
+                   highlight=False, emoji=False, soft_wrap=False)
+
+
+def report_renderables(result: Result, saved: date | None = None) -> list[Any]:
+    style = STYLE.get(result.outcome, "bold")
+    head = Text(report.headline(result), style=style)
+    body = [head, Text(""), Text(result.advice)]
+    if result.ended_early:
+        body += [Text(""), Text(report.ENDED_EARLY, style="italic")]
+    parts: list[Any] = [Panel(Group(*body), title="Recommendation", title_align="left", border_style=style,
+                              expand=True)]
+    for sec in report.sections(result):
+        parts.append(Text(""))
+        parts.append(Text(sec.heading, style="bold underline"))
+        for para in sec.paragraphs:
+            parts.append(Text(para))
+        for bullet in sec.bullets:
+            parts.append(_hanging(bullet))
+    if saved is not None:
+        parts += [Text(""), Text("Your answers", style="bold underline"), Text(f"Date: {saved.isoformat()}")]
+        parts += [_hanging(f"{report.LABELS[k]}: {report.answer_text(k, v)}") for k, v in vars(result.answers).items()]
+        parts.append(Text(f"Rules version: {result.rules_version}"))
+    parts += [Text(""), Text(result.disclaimer, style="italic")]
+    return parts
+
+
+def _hanging(text: str) -> Any:
+    """A bullet whose wrapped lines line up under its first word."""
+    from rich.padding import Padding
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=1, no_wrap=True)
+    grid.add_column(ratio=1)
+    grid.add_row("•", Text(text))
+    return Padding(grid, (0, 0, 0, 1))
+
+
+def print_report(result: Result, e: "Environment") -> None:
+    console = console_for(e)
+    for part in report_renderables(result):
+        console.print(part)
+
+
+def report_as_text(result: Result, saved: date | None = None, width: int = 80) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=False, no_color=True, width=width, highlight=False, emoji=False)
+    for part in report_renderables(result, saved):
+        console.print(part)
+    return buffer.getvalue()
+
+
+def print_rules_table(rows: list[dict[str, str]], e: "Environment") -> None:
+    from rich.table import Table
+
+    table = Table(show_lines=True, expand=True)
+    for col in ("id", "outcome", "reason", "source"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*(escape(row[c]) for c in ("id", "outcome", "reason", "source")))
+    console_for(e).print(table)
+
+
+@contextmanager
+def batch_progress(e: "Environment") -> Iterator[Callable[[int], None]]:
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.completed} records"), TimeElapsedColumn(),
+                  console=console_for(e, stderr=True), transient=True) as progress:
+        task = progress.add_task("batch", total=None)
+
+        def tick(count: int) -> None:
+            if count % 256 == 0:
+                progress.update(task, completed=count)
+
+        yield tick

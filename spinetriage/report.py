@@ -1,0 +1,98 @@
+"""The report as data and as Markdown or JSON text. Pure: no terminal, no Rich."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from spinetriage.answers import QUESTIONS, RED_FLAGS, format_duration
+from spinetriage.engine import Result
+
+FORMATS = ("text", "json", "markdown")
+EXTENSIONS = {".md": "markdown", ".markdown": "markdown", ".json": "json", ".txt": "text", ".text": "text"}
+
+LABELS = {
+    "location": "Where it hurts",
+    "duration_days": "How long",
+    "radiation": "Spreads into arms or legs",
+    "recurrent": "Keeps coming back despite rest or medication",
+    "limits_activities": "Limits daily activities or work",
+    "age": "Age",
+    "red_flags": "Warning signs",
+}
+NO_REASON = ("None of the warning signs, and none of the article's four reasons to see a "
+             "physical therapist, were in your answers.")
+ENDED_EARLY = "The questions stopped early because of an emergency sign."
+
+
+def answer_text(key: str, value: Any) -> str:
+    """An answer in plain words, for summaries and reports."""
+    if value is None:
+        return "not asked"
+    if key == "duration_days":
+        return format_duration(value)
+    if key == "red_flags":
+        return "; ".join(RED_FLAGS[v] for v in RED_FLAGS if v in value) or "none"
+    if key == "location":
+        return ", ".join(QUESTIONS["location"].choices[v] for v in QUESTIONS["location"].choices if v in value)
+    if key == "radiation":
+        return QUESTIONS["radiation"].choices[value]
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    paragraphs: tuple[str, ...] = ()
+    bullets: tuple[str, ...] = ()
+
+
+def sections(result: Result) -> list[Section]:
+    """The report below the recommendation, in reading order."""
+    out = []
+    why = tuple(f"{r.text} (Source: {r.source})" for r in result.reasons) or (NO_REASON,)
+    out.append(Section("Why", bullets=why))
+    if result.phase and result.phase_text:
+        out.append(Section("Your pain", paragraphs=(result.phase_text,)))
+    heading = {"physical-therapy": "What to expect and what to bring", "self-care": "What to do now"}
+    if result.steps:
+        out.append(Section(heading.get(result.outcome, "What to do next"), bullets=result.steps))
+    net = result.safety_net or {}
+    if net:
+        out.append(Section("Call the emergency number at once if you have",
+                           bullets=tuple(net.get("emergency_signs", ()))))
+        out.append(Section("If it gets worse", paragraphs=(net.get("if_worse", ""),)))
+    return out
+
+
+def headline(result: Result) -> str:
+    """The recommendation as words that do not rely on colour: 'EMERGENCY: Go to ...'."""
+    return f"{result.outcome.upper().replace('-', ' ')}: {result.title}"
+
+
+def to_json(result: Result, *, saved: date | None = None) -> str:
+    data = result.to_dict()
+    if saved is not None:
+        data["date"] = saved.isoformat()
+    return json.dumps(data, ensure_ascii=False, indent=2 if saved else None)
+
+
+def to_markdown(result: Result, *, saved: date | None = None) -> str:
+    lines = [f"# {headline(result)}", "", result.advice, ""]
+    if result.ended_early:
+        lines += [f"_{ENDED_EARLY}_", ""]
+    for sec in sections(result):
+        lines += [f"## {sec.heading}", ""]
+        lines += [p for para in sec.paragraphs for p in (para, "")]
+        if sec.bullets:
+            lines += [f"- {b}" for b in sec.bullets] + [""]
+    if saved is not None:
+        lines += ["## Your answers", "", f"Date: {saved.isoformat()}", ""]
+        lines += [f"- {LABELS[k]}: {answer_text(k, v)}" for k, v in vars(result.answers).items()] + [""]
+        lines += [f"Rules version: {result.rules_version}", ""]
+    lines += [f"_{result.disclaimer}_", ""]
+    return "\n".join(lines)
