@@ -6,12 +6,13 @@ Rich is imported only where Rich prints (the text report, prompts, progress), so
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, List, Optional
+from typing import IO, Any, Callable, List, Optional
 
 import typer
 
@@ -64,6 +65,81 @@ ENV: Environment | None = None
 
 def env() -> Environment:
     return ENV or Environment.from_process()
+
+
+# --- one place for errors -----------------------------------------------------------------
+
+
+def _print_problem(problem: Any, text: str, stream: IO[str]) -> None:
+    stream.write(str(problem) + "\n")
+    lines = text.splitlines()
+    if 0 < problem.line <= len(lines):
+        line = lines[problem.line - 1]
+        stream.write(f"  {problem.line:>4} | {line}\n")
+        if problem.col:
+            stream.write("       | " + " " * (problem.col - 1) + "^\n")
+
+
+def _report_rules_error(exc: RulesError, stream: IO[str]) -> None:
+    texts: dict[str, str] = {}
+    for problem in exc.problems:
+        if problem.file not in texts:
+            try:
+                texts[problem.file] = Path(problem.file).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                texts[problem.file] = ""
+        _print_problem(problem, texts[problem.file], stream)
+    errors = sum(1 for p in exc.problems if p.severity == "error")
+    if errors:
+        stream.write(f"{PROG}: the rules file cannot be used: {errors} problem{'s' if errors != 1 else ''}\n")
+
+
+def _handle(exc: BaseException, e: Environment) -> int:
+    """The one place that turns an exception into a message on stderr and an exit code."""
+    if isinstance(exc, RulesError):
+        _report_rules_error(exc, e.stderr)
+        return ExitCode.RULES
+    if isinstance(exc, MissingAnswers):
+        e.stderr.write(f"{PROG}: missing answers: {', '.join(exc.fields)} "
+                       "(give them as flags, or run in a terminal without --no-input to be asked)\n")
+        return ExitCode.USAGE
+    if isinstance(exc, SpinetriageError):
+        e.stderr.write(f"{PROG}: {exc}\n")
+        return exc.exit_code
+    if isinstance(exc, (KeyboardInterrupt, EOFError, typer.Abort)):
+        e.stderr.write(f"\n{PROG}: interrupted; nothing was saved\n")
+        return ExitCode.INTERRUPTED
+    if isinstance(exc, BrokenPipeError):
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        except OSError:
+            pass
+        return ExitCode.FAILURE
+    if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # Click's usage errors
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        e.stderr.write(f"{PROG}: {exc.format_message()}{hint}\n")
+        return int(exc.exit_code)
+    if os.environ.get("SPINETRIAGE_DEBUG"):
+        traceback.print_exception(exc, file=e.stderr)  # frames only, never locals
+    e.stderr.write(f"{PROG}: internal error ({type(exc).__name__}); "
+                   "set SPINETRIAGE_DEBUG=1 to see where, and please report it\n")
+    return ExitCode.FAILURE
+
+
+def _guard(command: Callable[..., None]) -> Callable[..., None]:
+    """Commands report their own errors, so Typer's CliRunner sees what users see."""
+
+    @functools.wraps(command)
+    def guarded(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - see _handle
+            raise typer.Exit(_handle(exc, env())) from None
+
+    return guarded
 
 
 # --- the app -----------------------------------------------------------------------------
@@ -125,6 +201,7 @@ RED_FLAG_HELP = "A warning sign that is present (repeatable): " + ", ".join(QUES
 
 
 @app.command(help=ASK_HELP)
+@_guard
 def ask(
     location: Optional[List[str]] = typer.Option(
         None, "--location", metavar="WHERE",
@@ -289,6 +366,7 @@ Examples:
 
 
 @app.command(help=BATCH_HELP)
+@_guard
 def batch(
     file: str = typer.Argument("-", metavar="[FILE|-]", help="Records to read; - or nothing reads stdin."),
     input_format: Optional[str] = typer.Option(
@@ -334,6 +412,7 @@ RULES_PATH = typer.Argument(None, metavar="[PATH]", help="A rules file (default:
 
 @rules_app.command("validate", help="Check a rules file; list every problem as file:line:col: message.\n\n"
                    "\b\nExamples:\n  spinetriage rules validate\n  spinetriage rules validate my-rules.yaml --strict")
+@_guard
 def rules_validate(
     path: Optional[str] = RULES_PATH,
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors (exit 3)."),
@@ -354,6 +433,7 @@ def rules_validate(
 
 @rules_app.command("test", help="Run the example cases kept in a rules file.\n\n"
                    "\b\nExamples:\n  spinetriage rules test\n  spinetriage rules test my-rules.yaml")
+@_guard
 def rules_test(path: Optional[str] = RULES_PATH) -> None:
     from spinetriage.checks import run_cases
     from spinetriage.rules import load_rules
@@ -371,6 +451,7 @@ def rules_test(path: Optional[str] = RULES_PATH) -> None:
 
 @rules_app.command("list", help="List the rules: id, outcome, reason, source.\n\n"
                    "\b\nExamples:\n  spinetriage rules list\n  spinetriage rules list --format json")
+@_guard
 def rules_list(
     path: Optional[str] = RULES_PATH,
     fmt: str = typer.Option("text", "--format", metavar="FORMAT", help="text or json."),
@@ -393,6 +474,7 @@ def rules_list(
 
 @rules_app.command("schema", help="Print the JSON Schema of the rules file (for editors).\n\n"
                    "\b\nExample:\n  spinetriage rules schema > rules.schema.json")
+@_guard
 def rules_schema() -> None:
     import json
 
@@ -401,72 +483,14 @@ def rules_schema() -> None:
     env().stdout.write(json.dumps(json_schema(), indent=2) + "\n")
 
 
-# --- one place for errors -----------------------------------------------------------------
-
-
-def _print_problem(problem: Any, text: str, stream: IO[str]) -> None:
-    stream.write(str(problem) + "\n")
-    lines = text.splitlines()
-    if 0 < problem.line <= len(lines):
-        line = lines[problem.line - 1]
-        stream.write(f"  {problem.line:>4} | {line}\n")
-        if problem.col:
-            stream.write("       | " + " " * (problem.col - 1) + "^\n")
-
-
-def _report_rules_error(exc: RulesError, stream: IO[str]) -> None:
-    texts: dict[str, str] = {}
-    for problem in exc.problems:
-        if problem.file not in texts:
-            try:
-                texts[problem.file] = Path(problem.file).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                texts[problem.file] = ""
-        _print_problem(problem, texts[problem.file], stream)
-    errors = sum(1 for p in exc.problems if p.severity == "error")
-    if errors:
-        stream.write(f"{PROG}: the rules file cannot be used: {errors} problem{'s' if errors != 1 else ''}\n")
-
-
 def run(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code. Every error becomes one clear message."""
-    e = env()
     command = typer.main.get_command(app)
     try:
         rv = command.main(args=argv, prog_name=PROG, standalone_mode=False)
         return rv if isinstance(rv, int) else 0
-    except RulesError as exc:
-        _report_rules_error(exc, e.stderr)
-        return ExitCode.RULES
-    except MissingAnswers as exc:
-        e.stderr.write(f"{PROG}: missing answers: {', '.join(exc.fields)} "
-                       "(give them as flags, or run in a terminal without --no-input to be asked)\n")
-        return ExitCode.USAGE
-    except SpinetriageError as exc:
-        e.stderr.write(f"{PROG}: {exc}\n")
-        return exc.exit_code
-    except (KeyboardInterrupt, EOFError, typer.Abort):
-        e.stderr.write(f"\n{PROG}: interrupted; nothing was saved\n")
-        return ExitCode.INTERRUPTED
-    except BrokenPipeError:
-        try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
-        except OSError:
-            pass
-        return ExitCode.FAILURE
-    except Exception as exc:  # noqa: BLE001 - the one place that turns the unexpected into a message
-        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # Click's usage errors
-            hint = ""
-            ctx = getattr(exc, "ctx", None)
-            if ctx is not None:
-                hint = f" (see '{ctx.command_path} --help')"
-            e.stderr.write(f"{PROG}: {exc.format_message()}{hint}\n")
-            return int(exc.exit_code)
-        if os.environ.get("SPINETRIAGE_DEBUG"):
-            traceback.print_exception(exc, file=e.stderr)  # frames only, never locals
-        e.stderr.write(f"{PROG}: internal error ({type(exc).__name__}); "
-                       "set SPINETRIAGE_DEBUG=1 to see where, and please report it\n")
-        return ExitCode.FAILURE
+    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - see _handle
+        return _handle(exc, env())
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -64,6 +64,8 @@ class Problem:
     severity: str = "error"  # or "warning"
 
     def location(self) -> str:
+        if not self.line:
+            return self.file
         return f"{self.file}:{self.line}:{self.col}"
 
     def __str__(self) -> str:

@@ -1,0 +1,207 @@
+"""The command line as scripts use it: flags, formats, errors and exit codes (CliRunner)."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import CALM_FLAGS, SHIPPED_RULES, run_cli
+from spinetriage.cli import app
+
+runner = CliRunner(env={"NO_COLOR": "1", "COLUMNS": "100"})
+
+
+def ask(*args):
+    return runner.invoke(app, ["ask", *args])
+
+
+def flags(**changes):
+    """CALM_FLAGS with some values replaced: flags(age="15")."""
+    out = list(CALM_FLAGS)
+    for name, value in changes.items():
+        flag = "--" + name.replace("_", "-")
+        i = out.index(flag)
+        out[i + 1] = value
+    return out
+
+
+def test_json_has_the_contract_keys_and_nothing_else_on_stdout():
+    result = ask(*flags(duration="6w"), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)  # the whole of stdout is one JSON object
+    assert data["outcome"] == "physical-therapy"
+    assert data["title"] == "Seek a physical therapy evaluation"
+    assert data["phase"] == "subacute"
+    assert data["answers"]["duration_days"] == 42 and data["answers"]["red_flags"] == []
+    assert [r["rule"] for r in data["reasons"]] == ["persists-beyond-few-weeks"]
+    assert all(set(r) == {"rule", "outcome", "text", "source"} for r in data["reasons"])
+    assert data["rules_version"]
+    assert result.stderr == ""
+
+
+def test_text_report_leads_with_the_recommendation_and_carries_the_safety_net():
+    result = ask(*flags(radiation="legs"))
+    assert result.exit_code == 0
+    out = result.stdout
+    assert out.index("PHYSICAL THERAPY: Seek a physical therapy evaluation") < out.index("Why")
+    assert "radiates into the arms or legs" in out
+    assert "Source:" in out
+    assert "Acute pain" in out
+    assert "both legs" in out and "If it gets worse" in out
+    assert "This is not a diagnosis" in out
+    assert "\x1b[" not in out  # no colour when not a terminal
+
+
+def test_markdown_report():
+    result = ask(*CALM_FLAGS, "--format", "markdown")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("# SELF CARE: Look after it yourself and re-check")
+    assert "## Why" in result.stdout and "## What to do now" in result.stdout
+    assert "## Call the emergency number at once if you have" in result.stdout
+
+
+def test_emergency_flag_alone_ends_the_triage_without_other_answers():
+    result = ask("--red-flag", "bladder-bowel", "--no-input", "--format", "json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["outcome"] == "emergency" and data["phase"] is None
+    assert data["answers"]["location"] is None and data["answers"]["red_flags"] == ["bladder-bowel"]
+
+
+def test_a_red_flag_is_never_masked_by_calm_answers():
+    args = [a for a in CALM_FLAGS if a != "--no-red-flags"] + ["--red-flag", "night-pain", "--format", "json"]
+    data = json.loads(ask(*args).stdout)
+    assert data["outcome"] == "urgent" and data["reasons"][0]["rule"] == "night-pain"
+
+
+def test_missing_answers_without_a_terminal_name_every_missing_flag():
+    result = ask("--age", "40")
+    assert result.exit_code == 2
+    for flag in ("--location", "--duration", "--radiation", "--recurrent", "--limits-activities", "--no-red-flags"):
+        assert flag in result.stderr
+    assert "--age" not in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "flag, value, accepted",
+    [
+        ("--location", "lower-bak", "neck, mid-back, lower-back"),
+        ("--duration", "3", "3d, 2w, 4m, 1y"),
+        ("--duration", "-2w", "3d, 2w, 4m, 1y"),
+        ("--duration", "1.5w", "3d, 2w, 4m, 1y"),
+        ("--duration", "101y", "at most 100 years"),
+        ("--radiation", "feet", "none, arms, legs, arms-and-legs"),
+        ("--age", "0", "1 to 120"),
+        ("--age", "121", "1 to 120"),
+        ("--age", "forty", "1 to 120"),
+        ("--red-flag", "saddle-numbnes", "saddle-numbness"),
+        ("--format", "xml", "text, json, markdown"),
+    ],
+)
+def test_bad_flag_values_are_one_line_naming_flag_value_and_accepted(flag, value, accepted):
+    args = [a for a in CALM_FLAGS if a != "--no-red-flags"] if flag == "--red-flag" else list(CALM_FLAGS)
+    if flag in args:
+        args[args.index(flag) + 1] = value
+    else:
+        args += [flag, value]
+    result = ask(*args)
+    assert result.exit_code == 2
+    line = result.stderr.strip()
+    assert "\n" not in line and "Traceback" not in line
+    assert line.startswith(f"spinetriage: {flag}:")
+    assert repr(value.strip()) in line or value in line
+    assert accepted in line
+    assert result.stdout == ""
+
+
+def test_red_flag_and_no_red_flags_together_is_an_error():
+    result = ask(*CALM_FLAGS, "--red-flag", "fever")
+    assert result.exit_code == 2
+    assert "--red-flag and --no-red-flags" in result.stderr
+
+
+def test_missing_rules_file_is_exit_3(tmp_path):
+    result = ask(*CALM_FLAGS, "--rules", str(tmp_path / "nope.yaml"))
+    assert result.exit_code == 3
+    assert "nope.yaml" in result.stderr and "cannot read" in result.stderr
+    assert result.stdout == ""
+
+
+def test_broken_rules_file_is_exit_3_with_the_line(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    text = SHIPPED_RULES.read_text().replace("outcome: urgent\n    when: {red_flags: {includes: fever}}",
+                                             "outcome: urgnt\n    when: {red_flags: {includes: fever}}")
+    broken.write_text(text)
+    line = text.splitlines().index("    outcome: urgnt") + 1
+    result = ask(*CALM_FLAGS, "--rules", str(broken), "--format", "json")
+    assert result.exit_code == 3
+    assert f"broken.yaml:{line}:" in result.stderr and "urgnt" in result.stderr
+    assert result.stdout == ""
+
+
+def test_output_writes_a_report_by_extension_and_never_overwrites(tmp_path):
+    target = tmp_path / "report.md"
+    result = ask(*CALM_FLAGS, "--output", str(target))
+    assert result.exit_code == 0, result.stderr
+    saved = target.read_text()
+    assert saved.startswith("# SELF CARE") and "## Your answers" in saved and "Date: " in saved
+    assert "Saved the report" in result.stderr
+    # refused without --force, the file untouched
+    target.write_text("keep me")
+    again = ask(*CALM_FLAGS, "--output", str(target))
+    assert again.exit_code == 2 and "already exists" in again.stderr and "--force" in again.stderr
+    assert target.read_text() == "keep me"
+    forced = ask(*CALM_FLAGS, "--output", str(target), "--force")
+    assert forced.exit_code == 0 and target.read_text().startswith("# SELF CARE")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.md"]  # nothing left behind
+
+
+@pytest.mark.parametrize("name, check", [
+    ("r.json", lambda t: json.loads(t)["outcome"] == "self-care" and "date" in json.loads(t)),
+    ("r.txt", lambda t: "SELF CARE: Look after it yourself" in t and "\x1b[" not in t and "Your answers" in t),
+])
+def test_output_format_by_extension(tmp_path, name, check):
+    target = tmp_path / name
+    assert ask(*CALM_FLAGS, "--output", str(target)).exit_code == 0
+    assert check(target.read_text())
+
+
+def test_output_with_unknown_extension_or_missing_folder_is_refused(tmp_path):
+    r1 = ask(*CALM_FLAGS, "--output", str(tmp_path / "report.pdf"))
+    assert r1.exit_code == 2 and ".md, .json or .txt" in r1.stderr
+    r2 = ask(*CALM_FLAGS, "--output", str(tmp_path / "no" / "r.md"))
+    assert r2.exit_code == 2 and "does not exist" in r2.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", [["ask"], ["batch"], ["rules", "validate"], ["rules", "test"], ["rules", "list"]])
+def test_help_has_examples_to_copy(command):
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Examples:" in result.stdout or "Example:" in result.stdout
+    assert f"spinetriage {' '.join(command)}" in result.stdout
+
+
+def test_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.startswith("spinetriage ")
+
+
+def test_python_m_and_unknown_option_is_one_line_exit_2():
+    r = run_cli("ask", "--frobnicate")
+    assert r.returncode == 2
+    assert r.stderr.strip().count("\n") == 0 and "--frobnicate" in r.stderr and "Traceback" not in r.stderr
+    ok = run_cli("ask", *CALM_FLAGS, "--format", "json")
+    assert ok.returncode == 0 and json.loads(ok.stdout)["outcome"] == "self-care"
+
+
+def test_missing_answers_in_a_subprocess_without_a_terminal_exit_2():
+    r = run_cli("ask", "--age", "40", input="")
+    assert r.returncode == 2 and "--location" in r.stderr and r.stdout == ""
+
+
+def test_rules_commands_on_the_shipped_file():
+    assert runner.invoke(app, ["rules", "validate"]).exit_code == 0
+    tested = runner.invoke(app, ["rules", "test"])
+    assert tested.exit_code == 0 and " 0 failed" in tested.stdout
