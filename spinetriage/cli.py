@@ -115,6 +115,9 @@ def _handle(exc: BaseException, e: Environment) -> int:
         except OSError:
             pass
         return ExitCode.FAILURE
+    if type(exc).__name__ == "NoArgsIsHelpError":  # a bare command: its help, as Click shows it
+        e.stderr.write(exc.format_message() + "\n")  # type: ignore[attr-defined]
+        return ExitCode.USAGE
     if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # Click's usage errors
         ctx = getattr(exc, "ctx", None)
         hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
