@@ -1,42 +1,45 @@
 """The questions at a terminal, asked with Rich.
 
 Order: the emergency signs first (one checklist), then the article's questions, then the
-urgent signs. After every answer the rules are checked: as soon as a rule for the most
-urgent outcome matches for certain, the questions end. Nothing has a default that could
-hide a red flag: the checklists need an explicit answer ("0" or "none" for none).
+urgent signs. After every answer the rules are asked whether the result is already
+certain: as soon as a rule for the most urgent outcome matches for certain, the questions
+end. Nothing has a default that could hide a red flag: an empty answer is asked again, and
+the checklists need an explicit answer ("0" or "none" for none).
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from spinetriage import report
-from spinetriage.answers import (
-    DURATION_ACCEPTED, EMERGENCY_SIGNS, QUESTIONS, URGENT_SIGNS, Answers, parse_answer, parse_duration,
-)
+from spinetriage.answers import EMERGENCY_SIGNS, QUESTIONS, URGENT_SIGNS, Answers, parse_answer, parse_duration
 from spinetriage.engine import matching
 from spinetriage.errors import AnswerError
-from spinetriage.render import console_for
+from spinetriage.render import console_for, hanging
 from spinetriage.rules import RuleSet
 
 if TYPE_CHECKING:
     from spinetriage.cli import Environment
 
-INTRO = (
-    "spinetriage asks a few questions about your neck or back pain and tells you where to go and how soon.\n"
-    "It takes about two minutes. It is not a diagnosis; if you are worried, contact a doctor."
-)
+INTRO_HEAD = "spinetriage asks a few questions about your neck or back pain and tells you where to go and how soon."
+INTRO_BODY = ("It takes about two minutes. It is not a diagnosis; if you are worried, contact a doctor. "
+              "Press Ctrl-C to stop at any time.")
+STOPPED = "That is an emergency sign, so the questions stop here."
 NONE_WORDS = {"0", "none", "no", "n", "nothing", "none of these", "none of them"}
+
+Parse = Callable[[str], Any]
 
 
 class Interview:
     def __init__(self, rules: RuleSet, e: "Environment"):
         self.rules = rules
+        self.e = e
         self.console: Console = console_for(e)
         self.answers = Answers()
         self.emergency_flags: frozenset[str] | None = None
@@ -48,141 +51,161 @@ class Interview:
         """Ask what ``given`` lacks; returns the answers and the matching rules."""
         self.answers = given
         steps = self.plan(given)
-        self.console.print(Text(INTRO, style="bold"))
-        for number, (key, ask) in enumerate(steps, start=1):
+        self.console.print(Text(INTRO_HEAD, style="bold"))
+        self.console.print(Text(INTRO_BODY))
+        for number, ask in enumerate(steps, start=1):
             self.console.print()
             self.console.print(Text(f"Question {number} of {len(steps)}", style="dim"))
             ask()
-            matched = self.decided()
-            if matched is not None and self.rules.rules[matched[0]].outcome.rank == self.rules.top.rank:
-                self.console.print()
-                self.console.print(Text("That is an emergency sign, so the questions stop here.", style="bold"))
-                return self.answers, matched
+            if number < len(steps):
+                matched = self.decided()
+                if matched is not None:
+                    self.console.print()
+                    self.console.print(Text(STOPPED, style="bold"))
+                    self.console.print()
+                    return self.answers, matched
         self.summary()
         matched = matching(self.answers, self.rules)
         assert matched is not None  # every answer is known now
         return self.answers, matched
 
-    def plan(self, given: Answers) -> list[tuple[str, Callable[[], None]]]:
-        steps: list[tuple[str, Callable[[], None]]] = []
+    def plan(self, given: Answers) -> list[Callable[[], None]]:
+        """The questions to ask, in order: only those whose answer was not given as a flag."""
+        steps: list[Callable[[], None]] = []
         if given.red_flags is None:
-            steps.append(("red_flags", self.ask_emergency))
+            steps.append(self.ask_emergency)
         for key, ask in (
             ("location", self.ask_location), ("duration_days", self.ask_duration),
             ("radiation", self.ask_radiation), ("recurrent", self.ask_recurrent),
             ("limits_activities", self.ask_limits), ("age", self.ask_age),
         ):
             if getattr(given, key) is None:
-                steps.append((key, ask))
+                steps.append(ask)
         if given.red_flags is None:
-            steps.append(("red_flags", self.ask_urgent))
+            steps.append(self.ask_urgent)
         return steps
 
     def decided(self) -> tuple[int, ...] | None:
-        """The matching rules once the result is certain with what is known so far."""
+        """The matching rules once the rules give the most urgent outcome for certain, else None."""
         answers = self.answers
         if answers.red_flags is None and self.emergency_flags:
-            # Only some signs are known; the rules' tests on signs only ever grow with more
-            # signs, so what matches now for certain still matches once all are known.
-            answers = replace(answers, red_flags=self.emergency_flags)
-            sure, _ = self.rules.match_partial(answers)
-            return sure or None
-        if answers.missing():
-            return matching(answers, self.rules)
-        return matching(answers, self.rules)
+            # Only the emergency signs are known yet. The rules' tests on signs only ever
+            # grow with more signs, so a rule that matches now for certain still matches
+            # once the urgent signs are known too.
+            sure, _ = self.rules.match_partial(replace(answers, red_flags=self.emergency_flags))
+            if sure and self.rules.rules[sure[0]].outcome.rank == self.rules.top.rank:
+                return sure
+            return None
+        return matching(answers, self.rules) if answers.missing() else None
 
-    # --- one question ----------------------------------------------------------------------
+    # --- reading an answer -----------------------------------------------------------------
 
-    def prompt(self, question: str, parse: Callable[[str], Any], hint: str = "") -> Any:
-        """Ask until the answer parses; an invalid answer is explained and asked again."""
-        while True:
+    def read_line(self) -> str:
+        """One line typed by the user; EOFError at end of input, KeyboardInterrupt on Ctrl-C."""
+        self.console.print("> ", end="")
+        stdin = self.e.stdin
+        if stdin is sys.stdin:
+            return input()  # line editing of the terminal
+        line = stdin.readline()
+        if not line:
+            raise EOFError
+        return line.rstrip("\r\n")
+
+    def ask(self, question: str, parse: Parse, how: str, hint: str = "", show_question: bool = True) -> Any:
+        """Ask until the answer parses; an invalid answer is explained and asked again.
+
+        ``how`` says what to type; it ends every explanation of a wrong answer.
+        """
+        if show_question:
             self.console.print(Text(question, style="bold"))
-            if hint:
-                self.console.print(Text(hint, style="dim"))
-            raw = self.console.input("> ")
+        if hint:
+            self.console.print(Text(hint, style="dim"))
+        while True:
+            raw = self.read_line()
             if not raw.strip():
-                self.console.print(Text("Please type an answer.", style="yellow"))
+                explanation = f"Please type an answer. {how}"  # never a default: no answer is no answer
+            else:
+                try:
+                    return parse(raw)
+                except AnswerError as exc:
+                    explanation = f"Sorry, {exc.problem}. {how}"
+            self.console.print(Text(explanation, style="yellow"))
+            self.console.print(Text(question, style="bold"))
+
+    def options(self, question: str, labels: list[str]) -> None:
+        """The question and its numbered options, words wrapped under their first word."""
+        table = Table.grid(padding=(0, 1))
+        table.add_column(justify="right", no_wrap=True)
+        table.add_column()
+        for i, words in enumerate(labels, start=1):
+            table.add_row(f"{i}.", words)
+        self.console.print(Text(question, style="bold"))
+        self.console.print(table)
+
+    @staticmethod
+    def picks(raw: str, values: list[str], aliases: Mapping[str, str] | None = None) -> list[str]:
+        """'1 3', '1,3', 'neck lower back', 'cervical' -> the values picked (not yet normalised).
+
+        Numbers pick from ``values`` (1-based); words may be values or aliases, and a value of
+        several words may be typed with spaces ("lower back" for lower-back).
+        """
+        known = set(values) | set(aliases or {})
+        words = raw.lower().replace(",", " ").replace(";", " ").replace("_", " ").split()
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            word = words[i]
+            if word.rstrip(".").isascii() and word.rstrip(".").isdigit():  # "3" or "3." from a list
+                word = word.rstrip(".")
+                if not 1 <= int(word) <= len(values):
+                    raise AnswerError("choice", word, "", f"{word} is not on the list")
+                out.append(values[int(word) - 1])
+                i += 1
                 continue
-            try:
-                return parse(raw)
-            except AnswerError as exc:
-                self.console.print(Text(f"Sorry, {exc.problem}. {exc.accepted[0].upper()}{exc.accepted[1:]}.",
-                                        style="yellow"))
+            for j in range(len(words), i, -1):  # the longest run of words that is a value
+                phrase = "-".join(words[i:j])
+                if phrase in known:
+                    out.append(phrase)
+                    i = j
+                    break
+            else:
+                raise AnswerError("choice", word, "", f"'{word}' is not on the list")
+        return out
 
     def menu(self, key: str, question: str, many: bool) -> Any:
         q = QUESTIONS[key]
-        options = list(q.choices.items())
-        table = Table.grid(padding=(0, 1))
-        table.add_column(justify="right", no_wrap=True)
-        table.add_column()
-        for i, (_, words) in enumerate(options, start=1):
-            table.add_row(f"{i}.", words)
-        self.console.print(Text(question, style="bold"))
-        self.console.print(table)
-        hint = ("Type one or more numbers or words, e.g. 1 3" if many else "Type a number or a word")
+        values = list(q.choices)
+        self.options(question, list(q.choices.values()))
+        words = ", ".join(values)
+        if many:
+            hint = f"Type one or more numbers (e.g. 1 3) or words: {words}"
+            how = f"Type numbers from 1 to {len(values)}, or the words {words}."
+        else:
+            hint = f"Type a number or a word: {words}"
+            how = f"Type one number from 1 to {len(values)}, or one of the words {words}."
 
         def parse(raw: str) -> Any:
-            picks = self.picks(raw, [v for v, _ in options], many)
-            return parse_answer(key, picks) if many else parse_answer(key, picks[0])
+            picked = self.picks(raw, values, q.aliases)
+            if not many and len(picked) != 1:
+                raise AnswerError(key, raw, "", "that is more than one answer")
+            return parse_answer(key, picked if many else picked[0])
 
-        return self.prompt("", parse, hint) if False else self._ask_after_menu(parse, hint)
-
-    def _ask_after_menu(self, parse: Callable[[str], Any], hint: str) -> Any:
-        while True:
-            self.console.print(Text(hint, style="dim"))
-            raw = self.console.input("> ")
-            if not raw.strip():
-                self.console.print(Text("Please type an answer.", style="yellow"))
-                continue
-            try:
-                return parse(raw)
-            except AnswerError as exc:
-                self.console.print(Text(f"Sorry, {exc.problem}. {exc.accepted[0].upper()}{exc.accepted[1:]}.",
-                                        style="yellow"))
-
-    @staticmethod
-    def picks(raw: str, values: list[str], many: bool) -> list[str]:
-        """'1 3', '1,3', 'neck lower-back', 'lower back' -> canonical words (numbers allowed)."""
-        text = raw.strip().lower()
-        pieces = [p for p in text.replace(",", " ").replace(";", " ").split()]
-        joined = "-".join(text.replace(",", " ").split())
-        if not many or joined in values:
-            pieces = [joined] if not many or joined in values else pieces
-        out = []
-        for piece in pieces:
-            if piece.isdigit() and 1 <= int(piece) <= len(values):
-                out.append(values[int(piece) - 1])
-            elif piece.isdigit():
-                raise AnswerError("choice", piece, f"type a number from 1 to {len(values)}, or the words",
-                                  f"{piece} is not on the list")
-            else:
-                out.append(piece)
-        if not many and len(out) != 1:
-            raise AnswerError("choice", raw, "type one number or word", "that is more than one answer")
-        return out
+        return self.ask(question, parse, how, hint, show_question=False)
 
     def checklist(self, signs: dict[str, str], question: str) -> frozenset[str]:
         values = list(signs)
-        table = Table.grid(padding=(0, 1))
-        table.add_column(justify="right", no_wrap=True)
-        table.add_column()
-        for i, words in enumerate(signs.values(), start=1):
-            table.add_row(f"{i}.", words)
-        self.console.print(Text(question, style="bold"))
-        self.console.print(table)
+        self.options(question, list(signs.values()))
+        how = f"Type numbers from 1 to {len(values)} (e.g. 2 5), or 0 if none apply."
 
         def parse(raw: str) -> frozenset[str]:
-            if raw.strip().lower() in NONE_WORDS:
+            if " ".join(raw.lower().split()) in NONE_WORDS:
                 return frozenset()
-            picks = self.picks(raw, values, many=True)
-            chosen = parse_answer("red_flags", picks)
-            outside = chosen - set(values)
-            if outside:
-                raise AnswerError("red_flags", raw, f"type numbers from 1 to {len(values)}, or 0 for none",
-                                  f"{', '.join(sorted(outside))} is not on this list")
-            return chosen
+            if "0" in raw.replace(",", " ").split():
+                raise AnswerError("red_flags", raw, "", "0 means none, so it cannot go with other numbers")
+            return parse_answer("red_flags", self.picks(raw, values))
 
-        return self._ask_after_menu(parse, "Type the numbers of any that apply (e.g. 2 5), or 0 if none do")
+        return self.ask(question, parse, how, "Type the numbers of all that apply (e.g. 2 5), or 0 if none do",
+                        show_question=False)
 
     # --- the questions ----------------------------------------------------------------------
 
@@ -191,8 +214,7 @@ class Interview:
             self.answers = replace(self.answers, red_flags=self.emergency_flags | self.urgent_flags)
 
     def ask_emergency(self) -> None:
-        self.emergency_flags = self.checklist(
-            EMERGENCY_SIGNS, "First, safety. Do you have any of these right now?")
+        self.emergency_flags = self.checklist(EMERGENCY_SIGNS, "First, safety. Do you have any of these right now?")
         self.set_flags()
 
     def ask_urgent(self) -> None:
@@ -204,8 +226,10 @@ class Interview:
         self.answers = replace(self.answers, location=value)
 
     def ask_duration(self) -> None:
-        value = self.prompt("How long have you had this pain?", parse_duration,
-                            "For example 3d, 2w, 4m, 1y (or 3 days, 2 weeks); 0d if it began today")
+        value = self.ask("How long have you had this pain?", parse_duration,
+                         "Use a whole number with a unit: 3d, 2w, 4m, 1y (or 3 days, 2 weeks, 1 month, 1 year); "
+                         "0d if it began today.",
+                         "For example 3d, 2w, 4m, 1y (or 3 days, 2 weeks); 0d if it began today")
         self.answers = replace(self.answers, duration_days=value)
 
     def ask_radiation(self) -> None:
@@ -213,7 +237,7 @@ class Interview:
         self.answers = replace(self.answers, radiation=value)
 
     def yes_no(self, key: str, question: str) -> bool:
-        return self.prompt(question, lambda raw: parse_answer(key, raw), "Type y or n")
+        return self.ask(question, lambda raw: parse_answer(key, raw), "Type y for yes or n for no.", "Type y or n")
 
     def ask_recurrent(self) -> None:
         self.answers = replace(self.answers, recurrent=self.yes_no(
@@ -224,21 +248,29 @@ class Interview:
             "limits_activities", "Does it stop you doing your daily activities or your work?"))
 
     def ask_age(self) -> None:
-        self.answers = replace(self.answers, age=self.prompt(
-            "How old are you?", lambda raw: parse_answer("age", raw.strip()), "Your age in years"))
+        lo, hi = QUESTIONS["age"].bounds or (1, 120)
+        self.answers = replace(self.answers, age=self.ask(
+            "How old are you?", lambda raw: parse_answer("age", raw.strip()),
+            f"Type your age in years, a whole number from {lo} to {hi}.", "Your age in years, e.g. 42"))
 
     # --- before the result ---------------------------------------------------------------
 
     def summary(self) -> None:
+        """Every answer on one screen, before the recommendation."""
         self.console.print()
         self.console.print(Text("Your answers", style="bold underline"))
-        table = Table.grid(padding=(0, 1))
-        table.add_column(style="bold", no_wrap=False, ratio=1)
-        table.add_column(ratio=2)
-        for key, value in vars(self.answers).items():
-            table.add_row(report.LABELS[key], report.answer_text(key, value))
-        self.console.print(table)
+        rows = [(report.LABELS[key], report.answer_text(key, value)) for key, value in vars(self.answers).items()]
+        if self.console.width >= 60:
+            table = Table.grid(padding=(0, 2))
+            table.add_column(style="bold", ratio=1)
+            table.add_column(ratio=2)
+            for label, text in rows:
+                table.add_row(label, text)
+            self.console.print(table)
+        else:  # too narrow for two columns: one answer a line, wrapped under its label
+            for label, text in rows:
+                self.console.print(hanging(Text.assemble((f"{label}: ", "bold"), text)))
         self.console.print()
 
 
-__all__ = ["Interview", "DURATION_ACCEPTED"]
+__all__ = ["Interview"]

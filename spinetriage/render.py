@@ -52,16 +52,16 @@ def report_renderables(result: Result, saved: date | None = None) -> list[Any]:
         for para in sec.paragraphs:
             parts.append(Text(para))
         for bullet in sec.bullets:
-            parts.append(_hanging(bullet))
+            parts.append(hanging(bullet))
     if saved is not None:
         parts += [Text(""), Text("Your answers", style="bold underline"), Text(f"Date: {saved.isoformat()}")]
-        parts += [_hanging(f"{report.LABELS[k]}: {report.answer_text(k, v)}") for k, v in vars(result.answers).items()]
+        parts += [hanging(f"{report.LABELS[k]}: {report.answer_text(k, v)}") for k, v in vars(result.answers).items()]
         parts.append(Text(f"Rules version: {result.rules_version}"))
     parts += [Text(""), Text(result.disclaimer, style="italic")]
     return parts
 
 
-def _hanging(text: str) -> Any:
+def hanging(text: str | Text) -> Any:
     """A bullet whose wrapped lines line up under its first word."""
     from rich.padding import Padding
     from rich.table import Table
@@ -69,14 +69,22 @@ def _hanging(text: str) -> Any:
     grid = Table.grid(padding=(0, 1))
     grid.add_column(width=1, no_wrap=True)
     grid.add_column(ratio=1)
-    grid.add_row("•", Text(text))
+    grid.add_row("•", text if isinstance(text, Text) else Text(text))
     return Padding(grid, (0, 0, 0, 1))
 
 
 def print_report(result: Result, e: "Environment") -> None:
-    console = console_for(e)
+    """The report for people; when stdout is not a terminal, plain text without trailing spaces."""
+    if e.stdout_isatty:
+        console = console_for(e)
+        for part in report_renderables(result):
+            console.print(part)
+        return
+    buffer = io.StringIO()
+    console = console_for(e, stream=buffer)
     for part in report_renderables(result):
         console.print(part)
+    e.stdout.write(_rstrip_lines(buffer.getvalue()))
 
 
 def report_as_text(result: Result, saved: date | None = None, width: int = 80) -> str:
@@ -84,7 +92,12 @@ def report_as_text(result: Result, saved: date | None = None, width: int = 80) -
     console = Console(file=buffer, force_terminal=False, no_color=True, width=width, highlight=False, emoji=False)
     for part in report_renderables(result, saved):
         console.print(part)
-    return buffer.getvalue()
+    return _rstrip_lines(buffer.getvalue())
+
+
+def _rstrip_lines(text: str) -> str:
+    """Rich pads wrapped text and grid cells with spaces; files and pipes get none at line ends."""
+    return "\n".join(line.rstrip() for line in text.split("\n"))
 
 
 def print_rules_table(rows: list[dict[str, str]], e: "Environment") -> None:
