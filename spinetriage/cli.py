@@ -107,7 +107,7 @@ def _handle(exc: BaseException, e: Environment) -> int:
         e.stderr.write(f"{PROG}: {exc}\n")
         return exc.exit_code
     if isinstance(exc, (KeyboardInterrupt, EOFError, typer.Abort)):
-        e.stderr.write(f"\n{PROG}: interrupted; nothing was saved\n")
+        e.stderr.write(f"\n{PROG}: stopped; nothing saved\n")
         return ExitCode.INTERRUPTED
     if isinstance(exc, BrokenPipeError):
         try:
