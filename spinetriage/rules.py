@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -45,6 +46,9 @@ RULE_KEYS = {"id": True, "outcome": True, "when": True, "reason": True, "source"
 CASE_KEYS = {"id": True, "answers": True, "expect": True, "matches": False, "note": False}
 PHASE_KEYS = {"text": True, "source": True}
 SAFETY_KEYS = {"emergency_signs": True, "if_worse": True}
+#: Rule and case ids: lower-case words joined by hyphens (usable in ``pytest -k``); the schema says the same.
+ID_PATTERN = "^[a-z0-9][a-z0-9-]*$"
+_ID = re.compile(ID_PATTERN[1:-1])  # used with fullmatch ("$" would allow a final newline)
 
 
 # --- the compiled rules ---------------------------------------------------------------
@@ -68,7 +72,9 @@ class Rule:
     condition: Condition
     reason: str
     source: str
-    line: int = 0
+    line: int = 0  # where its id is written
+    col: int = 0
+    when_at: tuple[int, int] = (0, 0)  # where its condition is written
 
     def keys(self) -> set[str]:
         return _condition_keys(self.condition)
@@ -80,7 +86,8 @@ class Case:
     answers: Answers
     expect: str
     matches: tuple[str, ...] | None
-    line: int = 0
+    line: int = 0  # where its id is written
+    col: int = 0
 
 
 @dataclass
@@ -242,12 +249,18 @@ def load_rules(path: str | os.PathLike[str] | None = None) -> RuleSet:
 
 def _load_path(target: str) -> RuleSet:
     try:
-        with open(target, encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise RulesError([Problem(target, 0, 0, f"cannot read the rules file: {reason}")]) from None
-    return load_rules_text(text, target)
+        with open(target, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        raise RulesError([Problem(target, 0, 0, f"cannot read the rules file: {exc.strerror or exc}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:  # point at the byte, so that it can be found and fixed
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = len(raw[raw.rfind(b"\n", 0, exc.start) + 1:exc.start].decode("utf-8", "replace")) + 1
+        raise RulesError([Problem(target, line, col, f"not UTF-8 text: the byte {raw[exc.start]:#04x} cannot be read; "
+                                  "save the file as UTF-8")]) from None
+    return load_rules_text(text.replace("\r\n", "\n").replace("\r", "\n"), target)  # as text mode reads it
 
 
 def load_rules_text(text: str, file: str = "<rules>") -> RuleSet:
@@ -262,11 +275,16 @@ def load_rules_text(text: str, file: str = "<rules>") -> RuleSet:
     return ruleset
 
 
-def _suggest(word: Any, options: Any) -> str:
+def _closest(word: Any, options: Any) -> str | None:
     if not isinstance(word, str):
-        return ""
+        return None
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return close[0] if close else None
+
+
+def _suggest(word: Any, options: Any) -> str:
+    close = _closest(word, options)
+    return f" (did you mean {close!r}?)" if close else ""
 
 
 class _Checker:
@@ -278,40 +296,63 @@ class _Checker:
     # small helpers ---------------------------------------------------------------------
 
     def error(self, path: tuple, message: str, key: bool = False) -> None:
+        """Record a problem, unless the value there was already refused while reading the YAML."""
+        if self.src.is_refused(path):
+            return
         self.src.problem(path, message, key=key)
+
+    def at(self, path: tuple) -> tuple[int, int]:
+        return self.src.where(path)
 
     def keys(self, data: Any, path: tuple, spec: dict[str, bool], what: str) -> bool:
         """Check a mapping's keys against ``spec`` (key -> required). False if not a mapping."""
         if not isinstance(data, dict):
             self.error(path, f"{what} must be a mapping of keys to values, not {self.kind(data, path)}")
             return False
+        meant = set()  # keys an unknown key probably stands for: that message already names them
         for key in data:
             if key not in spec:
-                self.error(path + (key,), f"unknown key {key!r} in {what}{_suggest(key, spec)}; "
+                close = _closest(key, spec)
+                meant.add(close)
+                suggestion = f" (did you mean {close!r}?)" if close else ""
+                self.error(path + (key,), f"unknown key {key!r} in {what}{suggestion}; "
                            f"allowed: {', '.join(spec)}", key=True)
         for key, required in spec.items():
-            if required and key not in data:
+            if required and key not in data and key not in meant:
                 self.error(path, f"{what} has no {key!r}")
         return True
 
     def kind(self, value: Any, path: tuple) -> str:
+        """How a value reads to a person: the text 'x', the number 3, yes (which YAML reads as true) ..."""
         if path in self.src.yaml11_words:
-            return f"the YAML boolean {self.src.yaml11_words[path]!r}"
+            return f"{self.src.yaml11_words[path]} (which YAML reads as {str(value).lower()})"
         if value is None:
             return "nothing"
-        return {bool: "true/false", int: "a number", float: "a number", str: "text",
-                list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
+        if isinstance(value, bool):
+            return str(value).lower()
+        if isinstance(value, (int, float)):
+            return f"the number {value}"
+        if isinstance(value, str):
+            return f"the text {value!r}"
+        return {list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
 
-    def text(self, data: dict, key: str, path: tuple, what: str) -> str:
+    def quote_hint(self, path: tuple, label: str) -> bool:
+        """Report a YAML 1.1 boolean word (no, yes, on, off) where a word was meant. True if reported."""
+        word = self.src.yaml11_words.get(path)
+        if word is None:
+            return False
+        self.error(path, f"{label}: {word} is read by YAML as true/false; put it in quotes: '{word}'")
+        return True
+
+    def text(self, data: dict, key: Any, path: tuple, what: str) -> str:
         value = data.get(key)
         if key not in data:
             return ""
         if isinstance(value, str) and value.strip():
             return value.strip()
-        if path + (key,) in self.src.yaml11_words:
-            word = self.src.yaml11_words[path + (key,)]
-            self.error(path + (key,), f"{what}: {word} is read by YAML as true/false; put it in quotes: '{word}'")
-        elif isinstance(value, str):
+        if self.quote_hint(path + (key,), what):
+            return ""
+        if isinstance(value, str):
             self.error(path + (key,), f"{what} is empty")
         else:
             self.error(path + (key,), f"{what} must be text, not {self.kind(value, path + (key,))}")
@@ -319,10 +360,30 @@ class _Checker:
 
     def texts(self, data: Any, path: tuple, what: str) -> tuple[str, ...]:
         if not isinstance(data, list):
-            self.error(path, f"{what} must be a list of texts")
+            self.error(path, f"{what} must be a list of texts, not {self.kind(data, path)}")
             return ()
         out = (self.text({i: item}, i, path, f"{what} item") for i, item in enumerate(data))
         return tuple(t for t in out if t)
+
+    def ident(self, data: dict, path: tuple, what: str, first_line: dict[str, int]) -> str:
+        """A rule or case id: text, lower-case words joined by hyphens, not used before."""
+        ident = self.text(data, "id", path, f"{what} id")
+        if not ident:
+            return ""
+        if not _ID.fullmatch(data["id"]):
+            self.error(path + ("id",), f"{what} id {data['id']!r}: use lower-case letters, digits and hyphens "
+                       "only, e.g. 'night-pain'")
+        if ident in first_line:
+            self.error(path + ("id",), f"duplicate {what} id {ident!r}: it is also at line {first_line[ident]}")
+        else:
+            first_line[ident] = self.at(path + ("id",))[0]
+        return ident
+
+    @staticmethod
+    def named(item: Any, what: str) -> str:
+        """'rule 'fever'' when the item has a usable id, else 'a rule'."""
+        ident = item.get("id") if isinstance(item, dict) else None
+        return f"{what} {ident.strip()!r}" if isinstance(ident, str) and ident.strip() else f"a {what}"
 
     # the document ----------------------------------------------------------------------
 
@@ -330,36 +391,44 @@ class _Checker:
         data, top = self.src.data, ()
         if not self.keys(data, top, TOP_KEYS, "the rules file"):
             return None
-        version = data.get("version")
-        if isinstance(version, (int, float)) and not isinstance(version, bool):
-            version = str(version)
-        if "version" in data and not (isinstance(version, str) and version.strip()):
-            self.error(("version",), "version must be text such as \"2026.11.1\"")
-        outcomes = self.outcomes(data.get("outcomes"), ("outcomes",)) if "outcomes" in data else ()
-        phases = self.phases(data.get("phases"), ("phases",)) if "phases" in data else {}
-        safety = self.safety_net(data.get("safety_net"), ("safety_net",)) if "safety_net" in data else {}
+        version = self.version(data)
+        outcomes = self.outcomes(data["outcomes"], ("outcomes",)) if "outcomes" in data else ()
+        phases = self.phases(data["phases"], ("phases",)) if "phases" in data else {}
+        safety = self.safety_net(data["safety_net"], ("safety_net",)) if "safety_net" in data else {}
         disclaimer = self.text(data, "disclaimer", top, "disclaimer")
         by_id = {o.id: o for o in outcomes}
-        rules = self.rules(data.get("rules"), ("rules",), by_id) if "rules" in data else ()
-        cases = self.cases(data.get("cases"), ("cases",), by_id, {r.id for r in rules}) if data.get("cases") is not None else ()
+        rules, declared = self.rules(data["rules"], ("rules",), by_id) if "rules" in data else ((), set())
+        cases = self.cases(data["cases"], ("cases",), declared) if "cases" in data else ()
         if any(p.severity == "error" for p in self.src.problems):
             return None
         ordered = tuple(sorted(rules, key=lambda r: r.outcome.rank))
         return RuleSet(
-            file=self.src.file, version=str(version).strip(), outcomes=outcomes, rules=ordered,
+            file=self.src.file, version=version, outcomes=outcomes, rules=ordered,
             phases=phases, safety_net=safety, disclaimer=disclaimer, cases=cases,
             source=self.src, _match=_compile(ordered),
         )
+
+    def version(self, data: dict) -> str:
+        if "version" not in data:
+            return ""
+        value = data["version"]
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            # unquoted, 2026.10 would silently become 2026.1
+            self.error(("version",), f"version must be text in quotes, e.g. version: \"2026.11.26\"; "
+                       f"unquoted, YAML reads it as the number {value}")
+            return ""
+        return self.text(data, "version", (), "version")
 
     def outcomes(self, data: Any, path: tuple) -> tuple[Outcome, ...]:
         if not isinstance(data, list) or not data:
             self.error(path, "outcomes must be a list, most urgent first: " + ", ".join(OUTCOME_IDS))
             return ()
         found: list[Outcome] = []
+        found_at: list[int] = []
         first_line: dict[str, int] = {}
         for i, item in enumerate(data):
             p = path + (i,)
-            if not self.keys(item, p, OUTCOME_KEYS, "an outcome"):
+            if not self.keys(item, p, OUTCOME_KEYS, self.named(item, "outcome")):
                 continue
             oid = self.text(item, "id", p, "outcome id")
             if not oid:
@@ -371,52 +440,62 @@ class _Checker:
             if oid in first_line:
                 self.error(p + ("id",), f"duplicate outcome {oid!r}: it is also at line {first_line[oid]}")
                 continue
-            first_line[oid] = self.src.where(p + ("id",))[0]
+            first_line[oid] = self.at(p + ("id",))[0]
             steps = self.texts(item["steps"], p + ("steps",), "steps") if "steps" in item else ()
             found.append(Outcome(oid, OUTCOME_IDS.index(oid), self.text(item, "title", p, "title"),
                                  self.text(item, "advice", p, "advice"), steps))
+            found_at.append(i)
+        # point at the slot where a missing outcome belongs, or at the first one out of order
         present = [o.id for o in found]
-        for oid in OUTCOME_IDS:
+        for rank, oid in enumerate(OUTCOME_IDS):
             if oid not in present:
-                self.error(path, f"the outcome ladder has a gap: {oid!r} is missing "
+                slot = path + (rank,) if rank < len(data) else path
+                self.error(slot, f"the outcome ladder has a gap: {oid!r} is missing here "
                            f"(the ladder is {', '.join(OUTCOME_IDS)}, most urgent first)")
         expected = [o for o in OUTCOME_IDS if o in present]
-        if present != expected and len(set(present)) == len(present):
-            self.error(path, "outcomes must be listed most urgent first: " + ", ".join(expected))
-        return tuple(sorted(found, key=lambda o: o.rank)) if len(found) == len(OUTCOME_IDS) else tuple(found)
+        if present != expected:
+            first = next(i for i, (a, b) in enumerate(zip(present, expected)) if a != b)
+            self.error(path + (found_at[first],), "outcomes must be listed most urgent first: " + ", ".join(expected))
+        return tuple(sorted(found, key=lambda o: o.rank))
 
     def phases(self, data: Any, path: tuple) -> dict[str, dict[str, str]]:
         if not self.keys(data, path, {p: True for p in PHASES}, "phases"):
             return {}
         out = {}
         for name in PHASES:
-            if isinstance(data.get(name), dict) and self.keys(data[name], path + (name,), PHASE_KEYS, f"phase {name}"):
-                out[name] = {k: self.text(data[name], k, path + (name,), f"phase {name} {k}") for k in PHASE_KEYS}
+            p = path + (name,)
+            if name in data and self.keys(data[name], p, PHASE_KEYS, f"phase {name}"):
+                out[name] = {k: self.text(data[name], k, p, f"phase {name} {k}") for k in PHASE_KEYS}
         return out
 
     def safety_net(self, data: Any, path: tuple) -> dict[str, Any]:
         if not self.keys(data, path, SAFETY_KEYS, "safety_net"):
             return {}
-        signs = self.texts(data.get("emergency_signs"), path + ("emergency_signs",), "emergency_signs")
+        signs: tuple[str, ...] = ()
+        if "emergency_signs" in data:
+            p = path + ("emergency_signs",)
+            signs = self.texts(data["emergency_signs"], p, "emergency_signs")
+            if data["emergency_signs"] == []:
+                self.error(p, "emergency_signs must list at least one sign")
         return {"emergency_signs": list(signs), "if_worse": self.text(data, "if_worse", path, "if_worse")}
 
     # rules -----------------------------------------------------------------------------
 
-    def rules(self, data: Any, path: tuple, outcomes: dict[str, Outcome]) -> tuple[Rule, ...]:
+    def rules(self, data: Any, path: tuple, outcomes: dict[str, Outcome]) -> tuple[tuple[Rule, ...], set[str]]:
+        """The valid rules, and the ids of every rule written (so cases do not repeat an error)."""
         if not isinstance(data, list) or not data:
-            self.error(path, "rules must be a list of rules")
-            return ()
+            self.error(path, f"rules must be a list of rules, not {self.kind(data, path)}")
+            return (), set()
         out: list[Rule] = []
+        declared: set[str] = set()
         first_line: dict[str, int] = {}
         for i, item in enumerate(data):
             p = path + (i,)
-            if not self.keys(item, p, RULE_KEYS, "a rule"):
+            if not self.keys(item, p, RULE_KEYS, self.named(item, "rule")):
                 continue
-            rid = self.text(item, "id", p, "rule id")
-            if rid in first_line:
-                self.error(p + ("id",), f"duplicate rule id {rid!r}: it is also at line {first_line[rid]}")
-            elif rid:
-                first_line[rid] = self.src.where(p + ("id",))[0]
+            rid = self.ident(item, p, "rule", first_line)
+            if rid:
+                declared.add(rid)
             oid = self.text(item, "outcome", p, "outcome")
             outcome = outcomes.get(oid)
             if oid and oid not in OUTCOME_IDS:
@@ -424,21 +503,29 @@ class _Checker:
                            f"outcomes are: {', '.join(OUTCOME_IDS)}")
             reason = self.text(item, "reason", p, "reason")
             source = self.text(item, "source", p, "source")
+            if "note" in item:
+                self.text(item, "note", p, "note")
             cond = self.condition(item["when"], p + ("when",)) if "when" in item else None
             if rid and outcome and cond and reason and source:
-                out.append(Rule(rid, outcome, cond, reason, source, self.src.where(p)[0]))
-        return tuple(out)
+                line, col = self.at(p + ("id",))
+                out.append(Rule(rid, outcome, cond, reason, source, line, col, self.src.where(p + ("when",), key=True)))
+        return tuple(out), declared
 
     def condition(self, data: Any, path: tuple) -> Condition | None:
-        if not isinstance(data, dict) or len(data) != 1:
+        if isinstance(data, dict) and len(data) > 1:
+            self.error(path, "a condition has one key; to need all of several things, list them under all: "
+                       "(e.g. all: [{age: {at_least: 50}}, {duration_days: {at_least: 4w}}]), "
+                       "for any one of them, under any:")
+            return None
+        if not isinstance(data, dict) or not data:
             self.error(path, "a condition is a mapping with one key: all, any, or an answer "
-                       f"({', '.join(QUESTIONS)})")
+                       f"({', '.join(QUESTIONS)}), not {self.kind(data, path)}")
             return None
         (key, body), = data.items()
         p = path + (key,)
         if key in ("all", "any"):
             if not isinstance(body, list) or not body:
-                self.error(p, f"{key} must be a list of conditions")
+                self.error(p, f"{key} must be a list of conditions, not {self.kind(body, p)}")
                 return None
             subs = [self.condition(c, p + (i,)) for i, c in enumerate(body)]
             return (key, subs) if all(subs) else None
@@ -460,7 +547,7 @@ class _Checker:
             return None
         return leaves[0] if len(leaves) == 1 else ("all", leaves)
 
-    def leaf(self, question: Any, op: str, value: Any, path: tuple, ops: dict[str, str]) -> Condition | None:
+    def leaf(self, question: Any, op: Any, value: Any, path: tuple, ops: dict[str, str]) -> Condition | None:
         key = question.key
         if op not in ops:
             self.error(path, f"{op!r} is not a test for {key}{_suggest(op, ops)}; tests for {key}: "
@@ -472,7 +559,7 @@ class _Checker:
                 self.error(path, f"{key} {op}: write true or false, not {self.src.yaml11_words[path]}")
                 return None
             if not isinstance(value, bool):
-                self.error(path, f"{key} {op}: expected true or false, not {self.kind(value, path)} {value!r}")
+                self.error(path, f"{key} {op}: expected true or false, not {self.kind(value, path)}")
                 return None
             return ("is", key, value)
         if kind == "int":
@@ -484,13 +571,14 @@ class _Checker:
                       "above": (number + 1, hi), "below": (lo, number - 1)}[op]
             return ("range", key, bounds)
         many = ops[op].startswith("a list")
-        items = value if many else [value]
         if many and not (isinstance(value, list) and value):
-            self.error(path, f"{key} {op} takes a list of values, e.g. [{', '.join(list(question.choices)[:2])}]")
+            self.error(path, f"{key} {op} takes a list of values, e.g. [{', '.join(list(question.choices)[:2])}], "
+                       f"not {self.kind(value, path)}")
             return None
+        items = value if many else [value]
         words = []
         for i, item in enumerate(items):
-            word = self.word(question, item, path + (i,) if many else path, op)
+            word = self.word(question, item, path + (i,) if many else path, f"{key} {op}")
             if word is None:
                 return None
             words.append(word)
@@ -502,107 +590,156 @@ class _Checker:
 
     def number(self, question: Any, value: Any, path: tuple, op: str) -> int | None:
         key = question.key
-        if key == "duration_days" and isinstance(value, str):
+        label = f"{key} {op}" if op else key
+        if key == "duration_days" and isinstance(value, str) and path not in self.src.yaml11_words:
             try:
                 return parse_duration(value)
             except AnswerError as exc:
-                self.error(path, f"{key} {op}: {exc.problem}; a number of days or {exc.accepted[6:]}")
+                self.error(path, f"{label}: {exc.problem}; write a number of days, or a whole number "
+                           "with a unit: 3d, 2w, 4m, 1y")
                 return None
         if isinstance(value, bool) or not isinstance(value, int):
-            self.error(path, f"{key} {op}: expected a whole number, not {self.kind(value, path)} {value!r}")
+            what = "a whole number of days or a duration such as 4w" if key == "duration_days" else "a whole number"
+            self.error(path, f"{label}: expected {what}, not {self.kind(value, path)}")
             return None
         lo, hi = question.bounds or (0, 0)
         if not lo <= value <= hi:
-            self.error(path, f"{key} {op}: {value} is outside {lo}-{hi}")
+            self.error(path, f"{label}: {value} is outside {lo}-{hi}")
             return None
         return value
 
-    def word(self, question: Any, value: Any, path: tuple, op: str) -> str | None:
-        key = question.key
-        if path in self.src.yaml11_words:
-            word = self.src.yaml11_words[path]
-            self.error(path, f"{key} {op}: {word} is read by YAML as true/false; put it in quotes: '{word}'")
+    def word(self, question: Any, value: Any, path: tuple, label: str) -> str | None:
+        """One value of a choice or set answer, exactly as listed (or one of its aliases)."""
+        if self.quote_hint(path, label):
             return None
         if not isinstance(value, str):
-            self.error(path, f"{key} {op}: expected one of {', '.join(question.choices)}, "
-                       f"not {self.kind(value, path)} {value!r}")
+            self.error(path, f"{label}: expected one of {', '.join(question.choices)}, not {self.kind(value, path)}")
             return None
         if value in question.choices:
             return value
         if value in question.aliases:
             return question.aliases[value]
-        self.error(path, f"{key} {op}: unknown value {value!r}{_suggest(value, question.choices)}; "
-                   f"values: {', '.join(question.choices)}")
+        also = f" (also {', '.join(question.aliases)})" if question.aliases else ""
+        self.error(path, f"{label}: unknown value {value!r}{_suggest(value, list(question.choices) + list(question.aliases))}; "
+                   f"values: {', '.join(question.choices)}{also}")
         return None
 
     # cases -----------------------------------------------------------------------------
 
-    def cases(self, data: Any, path: tuple, outcomes: dict[str, Outcome], rule_ids: set[str]) -> tuple[Case, ...]:
+    def cases(self, data: Any, path: tuple, rule_ids: set[str]) -> tuple[Case, ...]:
         if not isinstance(data, list):
-            self.error(path, "cases must be a list of cases")
+            self.error(path, f"cases must be a list of cases (or leave cases out), not {self.kind(data, path)}")
             return ()
         out: list[Case] = []
         first_line: dict[str, int] = {}
         for i, item in enumerate(data):
             p = path + (i,)
-            if not self.keys(item, p, CASE_KEYS, "a case"):
+            if not self.keys(item, p, CASE_KEYS, self.named(item, "case")):
                 continue
-            cid = self.text(item, "id", p, "case id")
-            if cid in first_line:
-                self.error(p + ("id",), f"duplicate case id {cid!r}: it is also at line {first_line[cid]}")
-            elif cid:
-                first_line[cid] = self.src.where(p + ("id",))[0]
+            cid = self.ident(item, p, "case", first_line)
             expect = self.text(item, "expect", p, "expect")
             if expect and expect not in OUTCOME_IDS:
                 self.error(p + ("expect",), f"unknown outcome {expect!r}{_suggest(expect, OUTCOME_IDS)}; "
                            f"outcomes are: {', '.join(OUTCOME_IDS)}")
-            matches = None
-            if "matches" in item:
-                raw = item["matches"]
-                if not isinstance(raw, list):
-                    self.error(p + ("matches",), "matches must be a list of rule ids")
-                else:
-                    for j, rid in enumerate(raw):
-                        if rid not in rule_ids:
-                            self.error(p + ("matches", j), f"matches: no rule has the id {rid!r}"
-                                       f"{_suggest(rid, rule_ids)}")
-                    matches = tuple(str(r) for r in raw)
-            answers = self.case_answers(item.get("answers"), p + ("answers",))
-            if cid and answers is not None and expect in OUTCOME_IDS:
-                out.append(Case(cid, answers, expect, matches, self.src.where(p)[0]))
+            if "note" in item:
+                self.text(item, "note", p, "note")
+            matches = self.matches(item["matches"], p + ("matches",), rule_ids) if "matches" in item else None
+            answers = self.case_answers(item["answers"], p + ("answers",)) if "answers" in item else None
+            if cid and answers is not None and expect in OUTCOME_IDS and (matches is not None or "matches" not in item):
+                line, col = self.at(p + ("id",))
+                out.append(Case(cid, answers, expect, matches, line, col))
         return tuple(out)
 
-    def case_answers(self, data: Any, path: tuple) -> Answers | None:
-        if not isinstance(data, dict):
-            self.error(path, "answers must be a mapping of answers, e.g. {age: 40, red_flags: []}")
+    def matches(self, raw: Any, path: tuple, rule_ids: set[str]) -> tuple[str, ...] | None:
+        if not isinstance(raw, list):
+            self.error(path, f"matches must be a list of rule ids, not {self.kind(raw, path)}")
             return None
         ok = True
-        for key in data:
-            if path + (key,) in self.src.yaml11_words:
-                word = self.src.yaml11_words[path + (key,)]
-                if QUESTIONS.get(key) is None or QUESTIONS[key].kind != "bool":
-                    self.error(path + (key,), f"{key}: {word} is read by YAML as true/false; put it in quotes: '{word}'")
-                    ok = False
-            value = data[key]
-            if isinstance(value, list):
-                for j, item in enumerate(value):
-                    if path + (key, j) in self.src.yaml11_words:
-                        word = self.src.yaml11_words[path + (key, j)]
-                        self.error(path + (key, j), f"{key}: {word} is read by YAML as true/false; "
-                                   f"put it in quotes: '{word}'")
-                        ok = False
-            try:
-                Answers.from_mapping({key: value})
-            except AnswerError as exc:
-                where = path + (key,)
-                if isinstance(value, list) and exc.value in value:
-                    where = path + (key, value.index(exc.value))
-                self.error(where, exc.describe(key), key=where == path + (key,) and exc.problem.startswith("unknown"))
+        for j, rid in enumerate(raw):
+            if self.quote_hint(path + (j,), "matches"):
                 ok = False
+            elif not isinstance(rid, str):
+                self.error(path + (j,), f"matches: expected a rule id, not {self.kind(rid, path + (j,))}")
+                ok = False
+            elif rid not in rule_ids:
+                self.error(path + (j,), f"matches: no rule has the id {rid!r}{_suggest(rid, rule_ids)}")
+                ok = False
+        return tuple(raw) if ok else None
+
+    def case_answers(self, data: Any, path: tuple) -> Answers | None:
+        """The answers of a case, as strictly typed as the rules: true/false, whole numbers, listed words."""
+        if not isinstance(data, dict):
+            self.error(path, f"answers must be a mapping of answers, e.g. {{age: 40, red_flags: []}}, "
+                       f"not {self.kind(data, path)}")
+            return None
+        ok = True
+        values: dict[str, Any] = {}
+        for key, value in data.items():
+            kp = path + (key,)
+            question = QUESTIONS.get(key)
+            if key != "duration" and question is None:
+                self.error(kp, f"unknown answer {key!r}{_suggest(key, ['duration', *QUESTIONS])}; answers are: "
+                           f"duration, {', '.join(QUESTIONS)}", key=True)
+                ok = False
+                continue
+            if value is None and kp not in self.src.yaml11_words:
+                self.error(kp, f"{key} has no value; leave {key} out when the answer is not given")
+                ok = False
+                continue
+            normal = self.case_value(key, question, value, kp)
+            if normal is None:
+                ok = False
+            else:
+                values["duration_days" if key == "duration" else key] = normal
+        if "duration" in data and "duration_days" in data:
+            self.error(path + ("duration_days",), "give duration or duration_days, not both", key=True)
+            ok = False
         if not ok:
             return None
         try:
-            return Answers.from_mapping(data)
-        except AnswerError as exc:  # a clash between keys, e.g. duration and duration_days
-            self.error(path, exc.describe(exc.field))
+            return Answers(**values)
+        except AnswerError as exc:
+            self.error(path + (exc.field,), exc.describe(exc.field))
             return None
+
+    def case_value(self, key: str, question: Any, value: Any, path: tuple) -> Any:
+        """One answer of a case, normalised; None (with an error recorded) when it cannot be taken."""
+        if question is None:  # duration: text with a unit
+            if self.quote_hint(path, key) or not isinstance(value, str):
+                if path not in self.src.yaml11_words:
+                    self.error(path, f"duration: expected text with a unit such as 3d, 2w, 4m, 1y, "
+                               f"not {self.kind(value, path)}")
+                return None
+            try:
+                return parse_duration(value)
+            except AnswerError as exc:
+                self.error(path, exc.describe("duration"))
+                return None
+        kind = question.kind
+        if kind == "bool":
+            if path in self.src.yaml11_words:
+                self.error(path, f"{key}: write true or false, not {self.src.yaml11_words[path]}")
+                return None
+            if not isinstance(value, bool):
+                self.error(path, f"{key}: expected true or false, not {self.kind(value, path)}")
+                return None
+            return value
+        if kind == "int":
+            if isinstance(value, str) and key == "duration_days" and path not in self.src.yaml11_words:
+                self.error(path, f"duration_days: expected a whole number of days, not {self.kind(value, path)}; "
+                           f"for a duration with a unit write duration: {value}")
+                return None
+            return self.number(question, value, path, "")
+        if kind == "choice":
+            return self.word(question, value, path, key)
+        if not isinstance(value, list):
+            self.error(path, f"{key}: expected a list such as [{next(iter(question.choices))}], "
+                       f"not {self.kind(value, path)}")
+            return None
+        words = [self.word(question, item, path + (j,), key) for j, item in enumerate(value)]
+        if any(w is None for w in words):
+            return None
+        if key == "location" and not words:
+            self.error(path, "location: at least one location is needed")
+            return None
+        return frozenset(words)
