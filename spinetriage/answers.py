@@ -246,6 +246,12 @@ def parse_answer(key: str, value: Any) -> Any:
 # --- the answers ------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=None)
+def _field_names(cls: type) -> tuple[str, ...]:
+    """``[f.name for f in fields(cls)]``, worked out once per class (it is on every record's path)."""
+    return tuple(f.name for f in fields(cls))
+
+
 @dataclass(frozen=True)
 class Answers:
     """Normalised answers. ``None`` means not asked (or not given)."""
@@ -260,13 +266,13 @@ class Answers:
 
     def __post_init__(self) -> None:
         # Library callers may pass plain lists and strings; normalise and check them here.
-        for f in fields(self):
-            value = getattr(self, f.name)
+        for name in _field_names(type(self)):
+            value = getattr(self, name)
             if value is None:
                 continue
-            normal = parse_answer(f.name, value)
+            normal = parse_answer(name, value)
             if normal is not value:
-                object.__setattr__(self, f.name, normal)
+                object.__setattr__(self, name, normal)
         if self.location is not None and not self.location:
             raise AnswerError("location", [], QUESTIONS["location"].accepted(), "at least one location is needed")
 
@@ -303,7 +309,7 @@ class Answers:
         return replace(self, **changes)
 
     def missing(self) -> list[str]:
-        return [f.name for f in fields(self) if getattr(self, f.name) is None]
+        return [name for name in _field_names(type(self)) if getattr(self, name) is None]
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON ``answers`` object: lists in vocabulary order, unasked answers null."""
