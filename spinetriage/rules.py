@@ -14,7 +14,6 @@ emergency can be recognised before every question is asked).
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-from spinetriage import yamlsrc
+from spinetriage.source import Source, from_snapshot, to_snapshot
 from spinetriage.answers import QUESTIONS, Answers, parse_duration
 from spinetriage.errors import AnswerError, Problem, RulesError
 
@@ -102,7 +101,7 @@ class RuleSet:
     safety_net: dict[str, Any]
     disclaimer: str
     cases: tuple[Case, ...] = ()
-    source: yamlsrc.Source | None = field(default=None, repr=False)
+    source: Source | None = field(default=None, repr=False)
     _match: Callable[..., tuple[int, ...]] | None = field(default=None, repr=False)
 
     @property
@@ -260,11 +259,47 @@ def _load_path(target: str) -> RuleSet:
         col = len(raw[raw.rfind(b"\n", 0, exc.start) + 1:exc.start].decode("utf-8", "replace")) + 1
         raise RulesError([Problem(target, line, col, f"not UTF-8 text: the byte {raw[exc.start]:#04x} cannot be read; "
                                   "save the file as UTF-8")]) from None
-    return load_rules_text(text.replace("\r\n", "\n").replace("\r", "\n"), target)  # as text mode reads it
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads it
+    snapshot = snapshot_path(target)
+    if snapshot.is_file():
+        # The shipped rules carry a snapshot of their parsed form; it is used only when it was
+        # made from exactly this text, so an edited file is always read afresh.
+        src = from_snapshot(snapshot.read_text(encoding="utf-8"), text, target)
+        if src is not None:
+            ruleset = _Checker(src).check()
+            if ruleset is not None and not src.problems:
+                return ruleset
+    return load_rules_text(text, target)
+
+
+def snapshot_path(rules_path: str | os.PathLike[str]) -> Path:
+    """``rules/spine-pain.yaml`` -> ``rules/spine-pain.snapshot.json``."""
+    path = Path(rules_path)
+    return path.with_name(path.stem + ".snapshot.json")
+
+
+def write_snapshot(path: str | os.PathLike[str] | None = None) -> Path:
+    """(Re)write the snapshot of a valid rules file, so that starting up skips PyYAML.
+
+    Run after editing the shipped rules (a test fails while the snapshot is stale):
+    ``python -c "from spinetriage.rules import write_snapshot; write_snapshot()"``
+    """
+    from spinetriage import yamlsrc
+
+    path = Path(path or default_rules_path())
+    text = path.read_text(encoding="utf-8")
+    src = yamlsrc.load(text, str(path))
+    if _Checker(src).check() is None or src.problems:
+        raise RulesError(src.problems)
+    target = snapshot_path(path)
+    target.write_text(to_snapshot(src) + "\n", encoding="utf-8")
+    return target
 
 
 def load_rules_text(text: str, file: str = "<rules>") -> RuleSet:
     """Check and compile rules given as YAML text. Raises ``RulesError`` with every problem."""
+    from spinetriage import yamlsrc  # PyYAML is imported only when a file is parsed
+
     src = yamlsrc.load(text, file)
     if src.problems and src.data is None:
         raise RulesError(src.problems)
@@ -276,6 +311,8 @@ def load_rules_text(text: str, file: str = "<rules>") -> RuleSet:
 
 
 def _closest(word: Any, options: Any) -> str | None:
+    import difflib  # only when there is a mistake to suggest a fix for
+
     if not isinstance(word, str):
         return None
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
@@ -290,7 +327,7 @@ def _suggest(word: Any, options: Any) -> str:
 class _Checker:
     """Walks the loaded data, records every problem, and builds the RuleSet."""
 
-    def __init__(self, src: yamlsrc.Source):
+    def __init__(self, src: Source):
         self.src = src
 
     # small helpers ---------------------------------------------------------------------

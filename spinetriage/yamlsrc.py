@@ -27,51 +27,13 @@ from spinetriage.errors import Problem
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TAG = "tag:yaml.org,2002:"
+_STR = _TAG + "str"
 _SCALAR_TAGS = {_TAG + t for t in ("str", "int", "bool", "float", "null")}
 _PLAIN_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _constructor = yaml.constructor.SafeConstructor()
 MAX_DEPTH = 64  # the shipped file nests 8 deep; far deeper is a mistake (and would exhaust the stack)
 
-Path = tuple  # a path of keys and indexes from the top of the document
-
-
-@dataclass
-class Source:
-    """A loaded YAML document: the data, and where each piece of it stands."""
-
-    file: str
-    text: str
-    data: Any = None
-    positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    key_positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    yaml11_words: dict[Path, str] = field(default_factory=dict)  # path -> "no", "yes", ...
-    refused: set[Path] = field(default_factory=set)  # values already reported (a tag, an alias ...)
-    problems: list[Problem] = field(default_factory=list)
-
-    def where(self, path: Path, key: bool = False) -> tuple[int, int]:
-        """Line and column of the value at ``path`` (or of its key), else of its nearest parent."""
-        table = self.key_positions if key else self.positions
-        if path in table:
-            return table[path]
-        while path:
-            path = path[:-1]
-            if path in self.positions:
-                return self.positions[path]
-        return (1, 1)
-
-    def problem(self, path: Path, message: str, *, key: bool = False, severity: str = "error") -> None:
-        line, col = self.where(path, key)
-        self.problems.append(Problem(self.file, line, col, message, severity))
-
-    def is_refused(self, path: Path) -> bool:
-        """True when ``path`` or a parent was already reported as unreadable (no follow-on errors)."""
-        if not self.refused:
-            return False
-        return any(path[:i] in self.refused for i in range(len(path) + 1))
-
-    def line_text(self, line: int) -> str:
-        lines = self.text.splitlines()
-        return lines[line - 1] if 0 < line <= len(lines) else ""
+from spinetriage.source import Path, Source  # noqa: F401 - Source is part of this module's API
 
 
 def _pos(mark: Any) -> tuple[int, int]:
@@ -286,6 +248,8 @@ def _explicit_tag(src: Source, node: Any) -> bool:
 
 def _scalar(src: Source, node: Any, path: Path) -> Any:
     tag = node.tag
+    if tag == _STR:
+        return node.value  # most scalars are text: no constructor needed
     if tag == _TAG + "timestamp" and not node.style and not _explicit_tag(src, node):
         return node.value  # an unquoted date such as 2026-11-26 is kept as the text it is
     if tag not in _SCALAR_TAGS:
