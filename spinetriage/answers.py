@@ -43,22 +43,22 @@ EMERGENCY_SIGNS: dict[str, str] = {
     "abdominal-pulsing": "a throbbing or pulsing feeling in the belly, or belly pain with the back pain",
 }
 URGENT_SIGNS: dict[str, str] = {
-    "fever": "fever: 38 °C or more, or feeling hot and shivery",
-    "infection-risk": "injects drugs, weakened immune system, recent spinal surgery or injection, or a recent serious infection",
-    "cancer-history": "has ever had cancer",
-    "weight-loss": "lost weight without trying",
+    "fever": "a fever of 38 °C or more, or feeling hot and shivery",
+    "infection-risk": "you inject drugs, have a weakened immune system, had recent spinal surgery or a spinal injection, or a recent serious infection",
+    "cancer-history": "you have ever had cancer",
+    "weight-loss": "you have lost weight without trying",
     "night-pain": "constant pain not eased by rest or lying down, or worse at night",
     "limb-weakness": "one arm or leg getting weaker: foot slapping, tripping, weak grip",
-    "clumsy-hands": "hands becoming clumsy, or walking becoming unsteady",
-    "fragility-fracture": "began after a minor fall or lift, with osteoporosis, long-term steroid use or older age",
-    "lump-deformity": "a new lump, swelling, or change in the shape of the back",
+    "clumsy-hands": "your hands becoming clumsy, or your walking becoming unsteady",
+    "fragility-fracture": "it began after a minor fall or lift, and you have thin bones (osteoporosis), take steroids long-term, or are older",
+    "lump-deformity": "a new lump, swelling, or change in the shape of your back",
 }
 RED_FLAGS: dict[str, str] = {**EMERGENCY_SIGNS, **URGENT_SIGNS}
 
 MAX_DURATION_DAYS = 100 * 365
 AGE_RANGE = (1, 120)
 
-_UNITS = {
+UNITS = {
     "d": 1, "day": 1, "days": 1,
     "w": 7, "wk": 7, "wks": 7, "week": 7, "weeks": 7,
     "m": 30, "mo": 30, "month": 30, "months": 30,
@@ -122,8 +122,15 @@ def _word(text: str) -> str:
     return "-".join(text.strip().lower().replace("_", " ").split())
 
 
+def parse_duration(text: Any) -> int:
+    """``"3w"`` -> 21 days; see ``_parse_duration_text``. Anything but text is refused."""
+    if not isinstance(text, str):
+        raise AnswerError("duration", text, DURATION_ACCEPTED, f"{text!r} is not a duration")
+    return _parse_duration_text(text)
+
+
 @lru_cache(maxsize=4096)
-def parse_duration(text: str) -> int:
+def _parse_duration_text(text: str) -> int:
     """``"3w"`` -> 21 days. Accepts ``3d 2w 4m 1y`` and ``3 days``/``2 weeks``/... forms.
 
     Raises AnswerError for no unit, an unknown unit, a negative or fractional number,
@@ -141,7 +148,7 @@ def parse_duration(text: str) -> int:
         raise AnswerError("duration", text, DURATION_ACCEPTED, f"{text!r} is not a whole number")
     if not unit:
         raise AnswerError("duration", text, DURATION_ACCEPTED, f"{text!r} has no unit")
-    days_per = _UNITS.get(unit.lower())
+    days_per = UNITS.get(unit.lower())
     if days_per is None:
         raise AnswerError("duration", text, DURATION_ACCEPTED, f"{unit!r} in {text!r} is not a unit")
     days = int(number) * days_per
@@ -187,6 +194,8 @@ _FALSE = {"false", "no", "n", "0"}
 def parse_bool(question: Question, value: Any) -> bool:
     if isinstance(value, bool):
         return value
+    if type(value).__name__ == "bool_":  # numpy's bool, e.g. from a pandas DataFrame
+        return bool(value)
     if isinstance(value, str):
         word = value.strip().lower()
         if word in _TRUE:
@@ -207,6 +216,8 @@ def parse_int(question: Question, value: Any) -> int:
         number = int(value)
     elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
         number = int(value)
+    elif hasattr(type(value), "__index__") and type(value).__name__ != "bool_":
+        number = value.__index__()  # numpy's integers, e.g. from a pandas DataFrame
     if number is None:
         raise AnswerError(question.key, value, question.accepted(), f"{value!r} is not a whole number")
     if not lo <= number <= hi:

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from spinetriage.answers import _UNITS, QUESTIONS, Answers
+from spinetriage.answers import QUESTIONS, UNITS, Answers
 from spinetriage.engine import matching
 from spinetriage.errors import Problem
 from spinetriage.rules import (
@@ -133,7 +133,7 @@ def _any_case(word: str) -> str:
 
 #: A duration written with a unit, as ``parse_duration`` reads it: 4w, 28d, 2 months, 1 Year.
 DURATION_PATTERN = (r"^\s*\+?\s*[0-9]+\s*(?:"
-                    + "|".join(_any_case(u) for u in sorted(_UNITS, key=lambda u: (-len(u), u))) + r")\s*$")
+                    + "|".join(_any_case(u) for u in sorted(UNITS, key=lambda u: (-len(u), u))) + r")\s*$")
 
 
 def _words(key: str) -> list[str]:

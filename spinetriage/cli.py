@@ -74,10 +74,13 @@ def _print_problem(problem: Any, text: str, stream: IO[str]) -> None:
     stream.write(str(problem) + "\n")
     lines = text.splitlines()
     if 0 < problem.line <= len(lines):
-        line = lines[problem.line - 1]
+        line, col = lines[problem.line - 1], problem.col
+        if len(line) > 300:  # show the part around the column, not a whole very long line
+            start = max(0, min(col - 1, len(line)) - 100)
+            line, col = ("..." if start else "") + line[start:start + 200] + "...", col - start + (3 if start else 0)
         stream.write(f"  {problem.line:>4} | {line}\n")
-        if problem.col:
-            stream.write("       | " + " " * (problem.col - 1) + "^\n")
+        if col:
+            stream.write("       | " + " " * (col - 1) + "^\n")
 
 
 def _report_rules_error(exc: RulesError, stream: IO[str]) -> None:
@@ -428,10 +431,12 @@ def rules_validate(
     warnings = warnings_for(ruleset)
     for w in warnings:
         _print_problem(w, ruleset.source.text if ruleset.source else "", e.stderr)
+    count = f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
     if warnings and strict:
-        raise RulesError(warnings)
+        e.stderr.write(f"{PROG}: the rules file cannot be used: {count} treated as errors (--strict)\n")
+        raise typer.Exit(ExitCode.RULES)
     e.stdout.write(f"{ruleset.file}: valid: {len(ruleset.rules)} rules, {len(ruleset.cases)} cases, "
-                   f"version {ruleset.version}" + (f", {len(warnings)} warnings" if warnings else "") + "\n")
+                   f"version {ruleset.version}" + (f", {count}" if warnings else "") + "\n")
 
 
 @rules_app.command("test", help="Run the example cases kept in a rules file.\n\n"

@@ -105,7 +105,8 @@ def print_rules_table(rows: list[dict[str, str]], e: "Environment") -> None:
 
     table = Table(show_lines=True, expand=True)
     for col in ("id", "outcome", "reason", "source"):
-        table.add_column(col, overflow="fold")
+        short = col in ("id", "outcome")
+        table.add_column(col, overflow="fold", no_wrap=short, ratio=None if short else 1)
     for row in rows:
         table.add_row(*(escape(row[c]) for c in ("id", "outcome", "reason", "source")))
     console_for(e).print(table)

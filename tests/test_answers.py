@@ -120,3 +120,36 @@ def test_every_question_has_a_flag_and_accepted_values():
     for q in QUESTIONS.values():
         assert q.flag.startswith("--")
         assert q.accepted()
+
+
+def test_a_duration_that_is_not_text_is_an_answer_error_not_a_crash():
+    for value in ([3], {"w": 3}, 3, None):
+        with pytest.raises(AnswerError):
+            parse_duration(value)
+    with pytest.raises(AnswerError):
+        Answers.from_mapping({"duration": [3]})
+
+
+class _Int64:
+    """Stands in for numpy.int64 (an integer that is not an int subclass)."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __index__(self):
+        return self.n
+
+
+class bool_:  # noqa: N801 - named like numpy's bool
+    def __init__(self, b):
+        self.b = b
+
+    def __bool__(self):
+        return self.b
+
+
+def test_numpy_like_numbers_and_booleans_from_dataframes_are_accepted():
+    a = Answers.from_mapping({"age": _Int64(44), "duration_days": _Int64(30), "recurrent": bool_(True)})
+    assert (a.age, a.duration_days, a.recurrent) == (44, 30, True)
+    with pytest.raises(AnswerError):
+        Answers.from_mapping({"age": bool_(True)})

@@ -476,6 +476,7 @@ def test_a_rule_that_can_never_match_is_a_warning_exit_0_or_3_with_strict(tmp_pa
     strict = run_cli("rules", "validate", "--strict", str(path))
     assert strict.returncode == 3
     assert f"{path}:{line}:" in strict.stderr and "Traceback" not in strict.stderr
+    assert strict.stderr.count("can never match") == 1 and "1 warning treated as errors (--strict)" in strict.stderr
 
 
 def test_a_rule_no_case_exercises_is_a_warning_exit_0_or_3_with_strict(tmp_path):
