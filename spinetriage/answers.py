@@ -173,7 +173,14 @@ def parse_choice(question: Question, value: Any) -> str:
             return word
         if word in question.aliases:
             return question.aliases[word]
-    raise AnswerError(question.key, value, question.accepted(), f"{value!r} is not accepted")
+    problem = f"{value!r} is not accepted"
+    if isinstance(value, str):
+        import difflib  # only on a mistake
+
+        close = difflib.get_close_matches(_word(value), list(question.choices), n=1, cutoff=0.75)
+        if close:
+            problem += f" (did you mean {close[0]!r}?)"
+    raise AnswerError(question.key, value, question.accepted(), problem)
 
 
 def parse_set(question: Question, values: Any) -> frozenset[str]:
@@ -254,6 +261,26 @@ def parse_answer(key: str, value: Any) -> Any:
     return parse_int(question, value)
 
 
+def valid_signs(values: Any) -> frozenset[str]:
+    """The red flags that can be read from a list with a bad item in it.
+
+    Used only to let an emergency sign decide despite a typo next to it: the rules' tests
+    on signs only ever match more with more signs, so what matches on these still would.
+    """
+    if isinstance(values, str):
+        values = re.split(r"[;,]", values)
+    if not isinstance(values, (list, tuple, set, frozenset)):
+        return frozenset()
+    question = QUESTIONS["red_flags"]
+    out = set()
+    for value in values:
+        try:
+            out.add(parse_choice(question, value))
+        except AnswerError:
+            pass
+    return frozenset(out)
+
+
 # --- the answers ------------------------------------------------------------------------
 
 
@@ -293,28 +320,50 @@ class Answers:
 
         ``duration`` (text such as ``"3w"``) may stand for ``duration_days``. Unknown keys
         are refused so that a misspelt field is never silently ignored; ``id`` is allowed.
+        Raises the first ``AnswerError``; ``parse_each`` gives all of them.
+        """
+        answers, errors = cls.parse_each(record)
+        if errors:
+            raise errors[0]
+        return answers
+
+    @classmethod
+    def parse_each(cls, record: Mapping[str, Any]) -> tuple["Answers", list[AnswerError]]:
+        """Every answer that can be read, and an error for each one that cannot (left unknown).
+
+        Lets an emergency sign decide the result even when another answer is bad.
         """
         values: dict[str, Any] = {}
+        errors: list[AnswerError] = []
         for key, value in record.items():
-            if key == "id":
-                continue
-            if key == "duration":
-                if "duration_days" in record:
-                    raise AnswerError("duration", value, "give duration or duration_days, not both", "given twice")
-                if value is None or value == "":
+            try:
+                if key == "id":
                     continue
-                values["duration_days"] = parse_duration(value)  # text with a unit, always
-                continue
-            elif key not in QUESTIONS:
-                raise AnswerError(
-                    key, value, "accepted fields: id, duration, " + ", ".join(ANSWER_KEYS), f"unknown field {key!r}"
-                )
-            if key == "red_flags" and value == "":
-                value = ()  # an empty CSV cell: none present
-            elif value is None or value == "":
-                continue
-            values[key] = parse_answer(key, value)
-        return cls(**values)
+                if key == "duration":
+                    if "duration_days" in record:
+                        raise AnswerError("duration", value, "give duration or duration_days, not both", "given twice")
+                    if value is None or value == "":
+                        continue
+                    values["duration_days"] = parse_duration(value)  # text with a unit, always
+                    continue
+                if key not in QUESTIONS:
+                    raise AnswerError(
+                        key, value, "accepted fields: id, duration, " + ", ".join(ANSWER_KEYS), f"unknown field {key!r}"
+                    )
+                if key == "red_flags" and value == "":
+                    value = ()  # an empty CSV cell: none present
+                elif value is None or value == "":
+                    continue
+                values[key] = parse_answer(key, value)
+            except AnswerError as exc:
+                errors.append(exc)
+                if key == "red_flags":
+                    values[key] = valid_signs(value)
+        try:
+            return cls(**values), errors
+        except AnswerError as exc:  # e.g. an empty location list
+            values.pop(exc.field, None)
+            return cls(**values), errors + [exc]
 
     def with_(self, **changes: Any) -> "Answers":
         return replace(self, **changes)

@@ -22,7 +22,7 @@ from json.encoder import encode_basestring_ascii
 from typing import IO, Any, Callable, Iterator
 
 from spinetriage.answers import DURATION_ACCEPTED, QUESTIONS, Answers, parse_answer, parse_duration
-from spinetriage.engine import matching, phase_of
+from spinetriage.engine import decide, phase_of
 from spinetriage.errors import AnswerError, MissingAnswers
 from spinetriage.rules import RuleSet
 
@@ -95,19 +95,8 @@ def _triage_record(record: Any, rules: RuleSet) -> tuple[Any, tuple[int, ...], s
     if not isinstance(record, dict):
         raise AnswerError("record", record, "each line must be a JSON object with the answer fields",
                           "not a JSON object")
-    try:
-        answers = Answers.from_mapping(record)
-    except TypeError:
-        # parse_duration's cache cannot hash a list or an object; give the error it gives
-        # for any other value that is not text.
-        duration = record.get("duration")
-        if isinstance(duration, (list, dict)) and "duration_days" not in record:
-            raise AnswerError("duration", duration, DURATION_ACCEPTED, f"{duration!r} is not a duration") from None
-        raise
-    matched = matching(answers, rules)
-    if matched is None:
-        raise MissingAnswers(answers.missing())
-    return record.get("id"), matched, phase_of(answers.duration_days)
+    answers, errors = Answers.parse_each(record)
+    return record.get("id"), decide(answers, rules, errors), phase_of(answers.duration_days)
 
 
 class _Complete:

@@ -17,7 +17,7 @@ from typing import IO, Any, Callable, List, Optional
 import typer
 
 from spinetriage import _version
-from spinetriage.answers import QUESTIONS, Answers, parse_answer, parse_duration
+from spinetriage.answers import QUESTIONS, Answers, parse_answer, parse_duration, valid_signs
 from spinetriage.errors import AnswerError, ExitCode, MissingAnswers, RulesError, SpinetriageError
 
 PROG = "spinetriage"
@@ -233,14 +233,21 @@ def ask(
     force: bool = typer.Option(False, "--force", help="With --output: replace an existing file."),
 ) -> None:
     from spinetriage import report
-    from spinetriage.engine import build_result, matching
+    from spinetriage.engine import build_result, decide, matching
     from spinetriage.rules import load_rules
 
     e = env()
     fmt_name = _choice("--format", fmt or "text", report.FORMATS)
-    answers = answers_from_flags(location, duration, radiation, recurrent, limits_activities, age, red_flag, no_red_flags)
+    answers, errors = answers_from_flags(location, duration, radiation, recurrent, limits_activities, age, red_flag,
+                                         no_red_flags)
+    if errors and answers.red_flags is None:
+        raise errors[0]
     out_path, out_format = _output_target(output, fmt, force)
     ruleset = load_rules(rules)
+    if errors:
+        decide(answers, ruleset, errors)  # raises the first error unless an emergency sign decides
+        for error in errors:
+            e.stderr.write(f"{PROG}: warning: {error} (ignored: an emergency sign decides the result)\n")
     matched = matching(answers, ruleset)
     if matched is None:
         if no_input or not e.interactive:
@@ -262,8 +269,11 @@ def ask(
 
 
 def answers_from_flags(location: Any, duration: Any, radiation: Any, recurrent: Any, limits_activities: Any,
-                       age: Any, red_flag: Any, no_red_flags: bool) -> Answers:
-    """The answers given as flags; a bad value names the flag, the value and what is accepted."""
+                       age: Any, red_flag: Any, no_red_flags: bool) -> tuple[Answers, list[UsageError]]:
+    """The answers given as flags, and an error for each bad value (that answer left unknown).
+
+    Each error names the flag, the value and what is accepted.
+    """
     if red_flag and no_red_flags:
         raise UsageError("--red-flag and --no-red-flags cannot be given together; give the signs that are "
                          "present with --red-flag, or --no-red-flags if none is")
@@ -273,6 +283,7 @@ def answers_from_flags(location: Any, duration: Any, radiation: Any, recurrent: 
         "red_flags": red_flag or ([] if no_red_flags else None),
     }
     values: dict[str, Any] = {}
+    errors: list[UsageError] = []
     for key, value in given.items():
         if value is None:
             continue
@@ -284,8 +295,10 @@ def answers_from_flags(location: Any, duration: Any, radiation: Any, recurrent: 
             else:
                 values[key] = parse_answer(key, value)
         except AnswerError as exc:
-            raise UsageError(exc.describe(QUESTIONS[key].flag)) from None
-    return Answers(**values)
+            errors.append(UsageError(exc.describe(QUESTIONS[key].flag)))
+            if key == "red_flags":
+                values[key] = valid_signs(value)
+    return Answers(**values), errors
 
 
 def _choice(flag: str, value: str, accepted: tuple[str, ...]) -> str:

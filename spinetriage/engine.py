@@ -9,10 +9,10 @@ ends the questions); otherwise ``MissingAnswers`` names what is needed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from spinetriage.answers import Answers
-from spinetriage.errors import MissingAnswers, SpinetriageError
+from spinetriage.errors import AnswerError, MissingAnswers, SpinetriageError
 from spinetriage.rules import RuleSet, load_rules
 
 ACUTE_BELOW_DAYS = 28  # under 4 weeks
@@ -83,6 +83,21 @@ def matching(answers: Answers, rules: RuleSet) -> tuple[int, ...] | None:
     return None
 
 
+def decide(answers: Answers, rules: RuleSet, errors: Sequence[SpinetriageError] = ()) -> tuple[int, ...]:
+    """The matching rules for ``answers``, or the reason there is no result.
+
+    ``errors`` are the answers that could not be read (left unknown in ``answers``). They
+    stop the triage unless a rule for the most urgent outcome matches for certain without
+    them: a bad answer elsewhere never masks an emergency sign.
+    """
+    matched = matching(answers, rules)
+    if errors and not (matched and rules.rules[matched[0]].outcome.rank == rules.top.rank):
+        raise errors[0]
+    if matched is None:
+        raise MissingAnswers(answers.missing())
+    return matched
+
+
 def build_result(answers: Answers, rules: RuleSet, matched: tuple[int, ...]) -> Result:
     outcome = rules.rules[matched[0]].outcome if matched else rules.default
     phase = phase_of(answers.duration_days)
@@ -110,12 +125,10 @@ def triage(answers: Answers | Mapping[str, Any], rules: RuleSet | None = None) -
     answer is missing and no emergency rule has matched yet.
     """
     rules = rules or load_rules()
+    errors: list[AnswerError] = []
     if not isinstance(answers, Answers):
-        answers = Answers.from_mapping(answers)
-    matched = matching(answers, rules)
-    if matched is None:
-        raise MissingAnswers(answers.missing())
-    return build_result(answers, rules, matched)
+        answers, errors = Answers.parse_each(answers)
+    return build_result(answers, rules, decide(answers, rules, errors))
 
 
 def triage_many(

@@ -205,3 +205,22 @@ def test_rules_commands_on_the_shipped_file():
     assert runner.invoke(app, ["rules", "validate"]).exit_code == 0
     tested = runner.invoke(app, ["rules", "test"])
     assert tested.exit_code == 0 and " 0 failed" in tested.stdout
+
+
+def test_a_bad_value_next_to_an_emergency_sign_never_masks_it():
+    result = ask("--red-flag", "saddle-numbness", "--age", "abc", "--no-input", "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["outcome"] == "emergency"
+    assert "--age: 'abc'" in result.stderr and "warning" in result.stderr
+    typo = ask("--red-flag", "both-legs", "--red-flag", "fevr", "--format", "json")
+    assert typo.exit_code == 0 and json.loads(typo.stdout)["outcome"] == "emergency"
+    assert "did you mean 'fever'" in typo.stderr
+
+
+def test_a_bad_value_without_an_emergency_sign_is_still_refused():
+    result = ask("--red-flag", "fever", "--age", "abc", "--format", "json")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "--age: 'abc'" in result.stderr
+    calm_typo = [a for a in CALM_FLAGS if a != "--no-red-flags"] + ["--red-flag", "fevr"]
+    refused = ask(*calm_typo)
+    assert refused.exit_code == 2 and "--red-flag: 'fevr'" in refused.stderr

@@ -119,3 +119,15 @@ def test_library_triage_without_typer_or_rich_defaults_to_the_shipped_rules():
     result = triage({"red_flags": ["fever"], "location": ["neck"], "duration": "1w", "radiation": "none",
                      "recurrent": False, "limits_activities": False, "age": 30})
     assert result.outcome == "urgent" and result.reasons[0].rule == "fever"
+
+
+def test_library_and_batch_let_an_emergency_sign_decide_despite_a_bad_answer():
+    from spinetriage import AnswerError
+
+    assert triage({"red_flags": ["fever", "saddle-numbness"], "age": "abc"}, RULES).outcome == "emergency"
+    assert triage({"red_flags": ["both-legs", "fevr"]}, RULES).outcome == "emergency"
+    with pytest.raises(AnswerError):
+        triage({"red_flags": ["fever"], "age": "abc"}, RULES)
+    with pytest.raises(AnswerError):  # an unknown field is never ignored without an emergency
+        triage({"location": ["neck"], "duration": "3d", "radiation": "none", "recurrent": False,
+                "limits_activities": False, "age": 30, "red_flags": [], "colour": "red"}, RULES)
