@@ -217,6 +217,7 @@ def json_schema() -> dict[str, Any]:
                 "items": _object({
                     "id": outcome, "title": _text("one line for people"), "advice": _text("what to do next"),
                     "steps": {"type": "array", "items": _text("one step")},
+                    "if_worse": _text("what to do if it gets worse, for this outcome (replaces safety_net.if_worse)"),
                 }, OUTCOME_KEYS),
             },
             "phases": _object({p: phase for p in PHASES}, {p: True for p in PHASES},

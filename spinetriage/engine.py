@@ -112,7 +112,7 @@ def build_result(answers: Answers, rules: RuleSet, matched: tuple[int, ...]) -> 
         answers=answers,
         rules_version=rules.version,
         steps=outcome.steps,
-        safety_net=rules.safety_net,
+        safety_net={**rules.safety_net, "if_worse": outcome.if_worse} if outcome.if_worse else rules.safety_net,
         phase_text=rules.phases.get(phase, {}).get("text") if phase else None,
         disclaimer=rules.disclaimer,
     )

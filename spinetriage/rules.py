@@ -40,7 +40,7 @@ TOP_KEYS = {
     "version": True, "outcomes": True, "rules": True, "phases": True,
     "safety_net": True, "disclaimer": True, "cases": False,
 }
-OUTCOME_KEYS = {"id": True, "title": True, "advice": True, "steps": False}
+OUTCOME_KEYS = {"id": True, "title": True, "advice": True, "steps": False, "if_worse": False}
 RULE_KEYS = {"id": True, "outcome": True, "when": True, "reason": True, "source": True, "note": False}
 CASE_KEYS = {"id": True, "answers": True, "expect": True, "matches": False, "note": False}
 PHASE_KEYS = {"text": True, "source": True}
@@ -62,6 +62,7 @@ class Outcome:
     title: str
     advice: str
     steps: tuple[str, ...] = ()
+    if_worse: str = ""  # replaces the safety net's "if it gets worse" for this outcome
 
 
 @dataclass(frozen=True)
@@ -479,8 +480,9 @@ class _Checker:
                 continue
             first_line[oid] = self.at(p + ("id",))[0]
             steps = self.texts(item["steps"], p + ("steps",), "steps") if "steps" in item else ()
+            if_worse = self.text(item, "if_worse", p, "if_worse") if "if_worse" in item else ""
             found.append(Outcome(oid, OUTCOME_IDS.index(oid), self.text(item, "title", p, "title"),
-                                 self.text(item, "advice", p, "advice"), steps))
+                                 self.text(item, "advice", p, "advice"), steps, if_worse))
             found_at.append(i)
         # point at the slot where a missing outcome belongs, or at the first one out of order
         present = [o.id for o in found]

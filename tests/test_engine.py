@@ -131,3 +131,11 @@ def test_library_and_batch_let_an_emergency_sign_decide_despite_a_bad_answer():
     with pytest.raises(AnswerError):  # an unknown field is never ignored without an emergency
         triage({"location": ["neck"], "duration": "3d", "radiation": "none", "recurrent": False,
                 "limits_activities": False, "age": 30, "red_flags": [], "colour": "red"}, RULES)
+
+
+def test_if_it_gets_worse_fits_the_outcome():
+    emergency = triage({"red_flags": ["both-legs"]}, RULES).to_dict()["safety_net"]["if_worse"]
+    calm = triage({"location": ["neck"], "duration": "2w", "radiation": "none", "recurrent": False,
+                   "limits_activities": False, "age": 30, "red_flags": []}, RULES).to_dict()["safety_net"]["if_worse"]
+    assert "see a doctor today" not in emergency and "emergency number" in emergency
+    assert "see a doctor today" in calm
