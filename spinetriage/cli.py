@@ -254,7 +254,7 @@ def ask(
             raise MissingAnswers([MISSING_FLAG.get(k, QUESTIONS[k].flag) for k in answers.missing()])
         from spinetriage.interview import Interview
 
-        answers, matched = Interview(ruleset, e).run(answers)
+        answers, matched = Interview(ruleset, e, to_stderr=fmt_name != "text").run(answers)
     result = build_result(answers, ruleset, matched)
     if fmt_name == "json":
         e.stdout.write(report.to_json(result) + "\n")
@@ -401,6 +401,9 @@ def batch(
     input_format = _choice("--input-format", input_format, core.INPUT_FORMATS)
     ruleset = load_rules(rules)
     if file == "-":
+        if e.stdin_isatty:
+            e.stderr.write(f"{PROG}: reading records from the terminal, one JSON object a line; "
+                           "press Ctrl-D to finish\n")
         stream = e.stdin.buffer if hasattr(e.stdin, "buffer") else e.stdin
         summary = _run_batch(core, stream, ruleset, input_format, e)
     else:

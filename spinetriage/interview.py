@@ -34,13 +34,16 @@ STOPPED = "That is an emergency sign, so the questions stop here."
 NONE_WORDS = {"0", "none", "no", "n", "nothing", "none of these", "none of them"}
 
 Parse = Callable[[str], Any]
+#: Words people type at a prompt beyond the flags' values ("no" for "none").
+PROMPT_WORDS = {"radiation": {"no": "none", "n": "none", "nope": "none", "nowhere": "none"}}
 
 
 class Interview:
-    def __init__(self, rules: RuleSet, e: "Environment"):
+    def __init__(self, rules: RuleSet, e: "Environment", to_stderr: bool = False):
+        """``to_stderr``: ask on stderr, keeping stdout for the JSON or Markdown report."""
         self.rules = rules
         self.e = e
-        self.console: Console = console_for(e)
+        self.console: Console = console_for(e, stderr=to_stderr)
         self.answers = Answers()
         self.emergency_flags: frozenset[str] | None = None
         self.urgent_flags: frozenset[str] | None = None
@@ -184,8 +187,10 @@ class Interview:
             hint = f"Type a number or a word: {words}"
             how = f"Type one number from 1 to {len(values)}, or one of the words {words}."
 
+        aliases = {**q.aliases, **PROMPT_WORDS.get(key, {})}
+
         def parse(raw: str) -> Any:
-            picked = self.picks(raw, values, q.aliases)
+            picked = [aliases.get(word, word) for word in self.picks(raw, values, aliases)]
             if not many and len(picked) != 1:
                 raise AnswerError(key, raw, "", "that is more than one answer")
             return parse_answer(key, picked if many else picked[0])

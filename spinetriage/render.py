@@ -57,7 +57,8 @@ def report_renderables(result: Result, saved: date | None = None) -> list[Any]:
         parts += [Text(""), Text("Your answers", style="bold underline"), Text(f"Date: {saved.isoformat()}")]
         parts += [hanging(f"{report.LABELS[k]}: {report.answer_text(k, v)}") for k, v in vars(result.answers).items()]
         parts.append(Text(f"Rules version: {result.rules_version}"))
-    parts += [Text(""), Text(result.disclaimer, style="italic")]
+    parts += [Text(""), Text(f"In short: {report.headline(result)}", style=style)]  # the end of a long report
+    parts += [Text(result.disclaimer, style="italic")]
     return parts
 
 
@@ -101,15 +102,24 @@ def _rstrip_lines(text: str) -> str:
 
 
 def print_rules_table(rows: list[dict[str, str]], e: "Environment") -> None:
+    """A table on wide screens; one block a rule on narrow ones, where columns would be slivers."""
     from rich.table import Table
 
+    console = console_for(e)
+    if console.width < 100:
+        for row in rows:
+            console.print(Text.assemble((row["id"], "bold"), f"  ({row['outcome']})"))
+            console.print(hanging(row["reason"]))
+            console.print(hanging(f"Source: {row['source']}"))
+            console.print()
+        return
     table = Table(show_lines=True, expand=True)
     for col in ("id", "outcome", "reason", "source"):
         short = col in ("id", "outcome")
         table.add_column(col, overflow="fold", no_wrap=short, ratio=None if short else 1)
     for row in rows:
         table.add_row(*(escape(row[c]) for c in ("id", "outcome", "reason", "source")))
-    console_for(e).print(table)
+    console.print(table)
 
 
 @contextmanager

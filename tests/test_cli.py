@@ -224,3 +224,33 @@ def test_a_bad_value_without_an_emergency_sign_is_still_refused():
     calm_typo = [a for a in CALM_FLAGS if a != "--no-red-flags"] + ["--red-flag", "fevr"]
     refused = ask(*calm_typo)
     assert refused.exit_code == 2 and "--red-flag: 'fevr'" in refused.stderr
+
+
+def test_text_report_ends_with_the_recommendation_again():
+    out = ask(*flags(duration="6w")).stdout
+    tail = out.strip().splitlines()[-3:]
+    assert any(line.startswith("In short: PHYSICAL THERAPY: Seek a physical therapy evaluation") for line in tail)
+
+
+def test_prompts_go_to_stderr_when_stdout_carries_json(monkeypatch):
+    """A person at a terminal asked for JSON: the questions never mix into the JSON."""
+    import io
+
+    from spinetriage import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    env = cli.Environment(io.StringIO("42\n"), out, err, True, True, True, True)
+    monkeypatch.setattr(cli, "ENV", env)
+    args = [a for a in CALM_FLAGS]
+    i = args.index("--age")
+    del args[i:i + 2]
+    assert cli.run(["ask", *args, "--format", "json"]) == 0
+    assert json.loads(out.getvalue())["answers"]["age"] == 42
+    assert "How old are you?" in err.getvalue()
+
+
+def test_rules_list_on_a_narrow_screen_is_one_block_a_rule():
+    narrow = CliRunner(env={"NO_COLOR": "1", "COLUMNS": "40"}).invoke(app, ["rules", "list"])
+    assert narrow.exit_code == 0
+    assert "infection-with-weakness  (emergency)" in narrow.stdout
+    assert max(len(line.rstrip()) for line in narrow.stdout.splitlines()) <= 40

@@ -365,3 +365,12 @@ def test_whole_interview_fits_40_columns(ask):
     assert s.finish() == 0
     s.assert_fits()
     assert "URGENT:" in s.screen
+
+
+@pytest.mark.parametrize("typed", ["no", "n", "none", "1"])
+def test_radiation_takes_no_for_none(ask, typed):
+    s = ask("--location", "neck", "--duration", "3d", "--no-recurrent", "--no-limits-activities",
+            "--age", "30", "--no-red-flags")
+    s.answer(typed)
+    assert s.finish() == 0
+    assert "SELF CARE:" in s.screen and "Sorry" not in s.screen
