@@ -190,12 +190,17 @@ With --no-input, or without a terminal, every answer must be given as a flag
 \b
 Examples:
   spinetriage ask
-  spinetriage ask --location lower-back --duration 6w --radiation legs \\
-      --no-recurrent --limits-activities --age 42 --no-red-flags
-  spinetriage ask --red-flag saddle-numbness --no-input --format json
-  spinetriage ask --location neck --duration 3d --radiation none \\
-      --no-recurrent --no-limits-activities --age 30 --no-red-flags \\
-      --format markdown --output report.md
+  spinetriage ask --location lower-back \\
+    --duration 6w --radiation legs \\
+    --no-recurrent --limits-activities \\
+    --age 42 --no-red-flags
+  spinetriage ask --red-flag saddle-numbness \\
+    --no-input --format json
+  spinetriage ask --location neck \\
+    --duration 3d --radiation none \\
+    --no-recurrent --no-limits-activities \\
+    --age 30 --no-red-flags \\
+    --format markdown --output report.md
 """
 
 MISSING_FLAG = {
@@ -378,9 +383,10 @@ to stderr. Exit 0 when every record was triaged, 1 when any was rejected.
 
 \b
 Examples:
-  spinetriage batch records.jsonl > results.jsonl
+  spinetriage batch records.jsonl > out.jsonl
   spinetriage batch intake.csv
-  cat records.jsonl | spinetriage batch - --rules my-rules.yaml
+  cat records.jsonl | spinetriage batch - \\
+    --rules my-rules.yaml
 """
 
 
