@@ -85,7 +85,8 @@ def _json_problem(raw: bytes) -> tuple[Any, str | None]:
     try:
         return json.loads(raw), None
     except ValueError as exc:
-        return None, f"not valid JSON ({exc.args[0].split(':')[0]}); each line must be one JSON object"
+        hint = "; for CSV use --input-format csv" if b"," in raw and not raw.lstrip().startswith(b"{") else ""
+        return None, f"not valid JSON ({exc.args[0].split(':')[0]}); each line must be one JSON object{hint}"
     except RecursionError:
         return None, "not valid JSON (nested too deeply); each line must be one JSON object"
 
@@ -295,7 +296,9 @@ def _csv_records(stream: IO[bytes], flush: Callable[[], None]) -> Iterator[tuple
             header = [h.strip() for h in row]
             continue
         if len(row) != len(header):
-            yield number, None, f"has {len(row)} cells but the header has {len(header)}"
+            ident = {"id": row[header.index("id")]} if "id" in header and header.index("id") < len(row) else None
+            yield number, ident, (f"has {len(row)} cells but the header has {len(header)} "
+                                  f"({', '.join(header)}); check for a missing or extra comma")
             continue
         record: dict[str, Any] = {}
         for key, cell in zip(header, row):

@@ -334,7 +334,7 @@ def test_csv_file_is_detected_by_its_extension(tmp_path):
     proc = run_cli("batch", str(path))
     assert proc.returncode == 1
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert [r["id"] for r in lines] == ["a", "b", None, "d", "e"]
+    assert [r["id"] for r in lines] == ["a", "b", "c", "d", "e"]  # a short row keeps its id
     assert lines[0] == {"id": "a", **reference({"location": ["neck", "lower-back"], "duration": "3w",
                                                  "radiation": "none", "recurrent": False,
                                                  "limits_activities": True, "age": 40, "red_flags": []})}
@@ -399,3 +399,14 @@ def test_many_records_across_read_chunks_keep_their_order(n):
     results, summary, _ = run_lib(jsonl(*records))
     assert [r["id"] for r in results] == [r["id"] for r in records]
     assert summary.records == n and summary.errors == 0
+
+
+def test_mistakes_of_format_get_a_hint(tmp_path):
+    csv_as_jsonl = run_cli("batch", input="id,location\nA1,neck\n")
+    assert csv_as_jsonl.returncode == 1
+    assert "--input-format csv" in csv_as_jsonl.stdout.splitlines()[0]
+    short = run_cli("batch", "--input-format", "csv",
+                    input="id,location,duration,radiation,recurrent,limits_activities,age,red_flags\n"
+                          "A1,neck,3d,none,no,no,30\n")
+    line = json.loads(short.stdout)
+    assert line["id"] == "A1" and line["line"] == 2 and "missing or extra comma" in line["error"]
