@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii
 from typing import IO, Any, Callable, Iterator
 
-from spinetriage.answers import DURATION_ACCEPTED, QUESTIONS, Answers, parse_answer, parse_duration
+from spinetriage.answers import QUESTIONS, Answers, parse_answer, parse_duration
 from spinetriage.engine import decide, phase_of
 from spinetriage.errors import AnswerError, MissingAnswers
 from spinetriage.rules import RuleSet

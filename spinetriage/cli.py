@@ -27,10 +27,6 @@ class UsageError(SpinetriageError):
     exit_code = ExitCode.USAGE
 
 
-class Interrupted(SpinetriageError):
-    exit_code = ExitCode.INTERRUPTED
-
-
 @dataclass
 class Environment:
     """The terminal as a seam (after httpie): tests pass their own."""

@@ -18,7 +18,6 @@ marks; this module turns them into dicts, lists and scalars itself, so that:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
