@@ -254,3 +254,29 @@ def test_rules_list_on_a_narrow_screen_is_one_block_a_rule():
     assert narrow.exit_code == 0
     assert "infection-with-weakness  (emergency)" in narrow.stdout
     assert max(len(line.rstrip()) for line in narrow.stdout.splitlines()) <= 40
+
+
+@pytest.mark.parametrize("args, outcome, must", [
+    (["--red-flag", "both-legs"], "EMERGENCY: Go to the emergency department now",
+     ["Call your emergency number", "questions stopped early", "do not drive yourself"]),
+    ([*(a for a in CALM_FLAGS if a != "--no-red-flags"), "--red-flag", "weight-loss"], "URGENT: See a doctor today",
+     ["within 24 hours", "Losing weight without trying", "What to do next"]),
+    (flags(location="mid-back"), "DOCTOR: Book a doctor's appointment", ["1 to 2 weeks", "between the shoulder blades"]),
+    ([("--recurrent" if a == "--no-recurrent" else a) for a in CALM_FLAGS],
+     "PHYSICAL THERAPY: Seek a physical therapy evaluation",
+     ["What an evaluation involves", "What to bring", "manual therapy", "returns frequently despite rest"]),
+    (CALM_FLAGS, "SELF CARE: Look after it yourself and re-check",
+     ["What to do now", "Stay active", "Posture", "Lifting", "Ergonomics", "Home exercise", "Re-check in 2 to 4 weeks"]),
+])
+def test_each_outcome_report_has_what_a_person_needs(args, outcome, must):
+    wide = CliRunner(env={"NO_COLOR": "1", "COLUMNS": "200"})
+    result = wide.invoke(app, ["ask", *args, "--no-input"])
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert out.lstrip("╭─ Recommendation").find(outcome) < 200  # first, at a glance
+    flat = " ".join(out.split())  # words may wrap onto the next line
+    for words in must:
+        assert words in flat, words
+    for always in ("Why", "Call the emergency number at once if you have", "If it gets worse",
+                   "This is not a diagnosis", f"In short: {outcome}"):
+        assert always in flat, always
