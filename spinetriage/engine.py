@@ -78,9 +78,7 @@ def matching(answers: Answers, rules: RuleSet) -> tuple[int, ...] | None:
     if not answers.missing():
         return rules.match_complete(answers)
     sure, _maybe = rules.match_partial(answers)
-    if sure and rules.rules[sure[0]].outcome.rank == rules.top.rank:
-        return sure
-    return None
+    return sure if rules.is_top(sure) else None
 
 
 def decide(answers: Answers, rules: RuleSet, errors: Sequence[SpinetriageError] = ()) -> tuple[int, ...]:
@@ -91,7 +89,7 @@ def decide(answers: Answers, rules: RuleSet, errors: Sequence[SpinetriageError] 
     them: a bad answer elsewhere never masks an emergency sign.
     """
     matched = matching(answers, rules)
-    if errors and not (matched and rules.rules[matched[0]].outcome.rank == rules.top.rank):
+    if errors and not rules.is_top(matched):
         raise errors[0]
     if matched is None:
         raise MissingAnswers(answers.missing())

@@ -96,9 +96,7 @@ class Interview:
             # grow with more signs, so a rule that matches now for certain still matches
             # once the urgent signs are known too.
             sure, _ = self.rules.match_partial(replace(answers, red_flags=self.emergency_flags))
-            if sure and self.rules.rules[sure[0]].outcome.rank == self.rules.top.rank:
-                return sure
-            return None
+            return sure if self.rules.is_top(sure) else None
         return matching(answers, self.rules) if answers.missing() else None
 
     # --- reading an answer -----------------------------------------------------------------

@@ -126,6 +126,10 @@ class RuleSet:
             answers.limits_activities, answers.age, answers.red_flags,
         )
 
+    def is_top(self, matched: tuple[int, ...] | None) -> bool:
+        """True when the matching rules (most urgent first) lead to the most urgent outcome."""
+        return bool(matched) and self.rules[matched[0]].outcome.rank == self.top.rank
+
     def match_partial(self, answers: Answers) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """For answers with gaps: (rules that match for certain, rules that still might)."""
         sure: list[int] = []
@@ -586,6 +590,16 @@ class _Checker:
             return None
         return leaves[0] if len(leaves) == 1 else ("all", leaves)
 
+    def boolean(self, value: Any, path: tuple, label: str) -> bool:
+        """True for a real true/false; otherwise records why not (yes/no words, other values)."""
+        if path in self.src.yaml11_words:
+            self.error(path, f"{label}: write true or false, not {self.src.yaml11_words[path]}")
+            return False
+        if not isinstance(value, bool):
+            self.error(path, f"{label}: expected true or false, not {self.kind(value, path)}")
+            return False
+        return True
+
     def leaf(self, question: Any, op: Any, value: Any, path: tuple, ops: dict[str, str]) -> Condition | None:
         key = question.key
         if op not in ops:
@@ -594,13 +608,7 @@ class _Checker:
             return None
         kind = question.kind
         if kind == "bool":
-            if path in self.src.yaml11_words:
-                self.error(path, f"{key} {op}: write true or false, not {self.src.yaml11_words[path]}")
-                return None
-            if not isinstance(value, bool):
-                self.error(path, f"{key} {op}: expected true or false, not {self.kind(value, path)}")
-                return None
-            return ("is", key, value)
+            return ("is", key, value) if self.boolean(value, path, f"{key} {op}") else None
         if kind == "int":
             number = self.number(question, value, path, op)
             if number is None:
@@ -756,13 +764,7 @@ class _Checker:
                 return None
         kind = question.kind
         if kind == "bool":
-            if path in self.src.yaml11_words:
-                self.error(path, f"{key}: write true or false, not {self.src.yaml11_words[path]}")
-                return None
-            if not isinstance(value, bool):
-                self.error(path, f"{key}: expected true or false, not {self.kind(value, path)}")
-                return None
-            return value
+            return value if self.boolean(value, path, key) else None
         if kind == "int":
             if isinstance(value, str) and key == "duration_days" and path not in self.src.yaml11_words:
                 self.error(path, f"duration_days: expected a whole number of days, not {self.kind(value, path)}; "
