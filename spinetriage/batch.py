@@ -150,6 +150,15 @@ class _Triager:
             cache[cache_key] = value
         return value
 
+    def _number(self, key: str, raw: Any, lo: int, hi: int) -> int | None:
+        """A whole-number answer given as a number or as text; None if unsure."""
+        if type(raw) is int:
+            return raw if lo <= raw <= hi else None
+        if type(raw) is str and raw != "":
+            value = self.caches[key].get(raw)
+            return value if value is not None else self._parse(key, raw, raw)
+        return None
+
     def _text_or_list(self, key: str, raw: Any) -> Any:
         """A choice, bool or set answer given as text (or a list for sets); None if unsure."""
         kind = type(raw)
@@ -185,31 +194,11 @@ class _Triager:
                 if days is None:
                     return None
         else:
-            raw = get("duration_days")
-            if type(raw) is int:
-                if not self.lo_days <= raw <= self.hi_days:
-                    return None
-                days = raw
-            elif type(raw) is str and raw != "":
-                days = caches["duration_days"].get(raw)
-                if days is None:
-                    days = self._parse("duration_days", raw, raw)
-                    if days is None:
-                        return None
-            else:
+            days = self._number("duration_days", get("duration_days"), self.lo_days, self.hi_days)
+            if days is None:
                 return None
-        raw = get("age")
-        if type(raw) is int:
-            if not self.lo_age <= raw <= self.hi_age:
-                return None
-            age = raw
-        elif type(raw) is str and raw != "":
-            age = caches["age"].get(raw)
-            if age is None:
-                age = self._parse("age", raw, raw)
-                if age is None:
-                    return None
-        else:
+        age = self._number("age", get("age"), self.lo_age, self.hi_age)
+        if age is None:
             return None
         raw = get("recurrent")
         recurrent = raw if type(raw) is bool else self._text_or_list("recurrent", raw)
