@@ -30,30 +30,105 @@ RADIATION: dict[str, str] = {
     "arms-and-legs": "into arms and legs",
 }
 
+# The checklist answers (red-flag ids of CONTRACT.md, "Red-flag ids"), in three tiers.
+# The words are what a person reads at the prompts, in reports and in help.
 EMERGENCY_SIGNS: dict[str, str] = {
-    "saddle-numbness": "numbness or tingling between the legs, around the genitals, back passage or buttocks",
-    "bladder-bowel": "new trouble starting to pee, leaking urine, or losing control of the bowels",
-    "sexual-dysfunction": "new loss of feeling in the genitals, or new erection or ejaculation problems",
+    "saddle-numbness": "numbness or tingling between your legs, around your genitals, back passage or buttocks",
+    "bladder-bowel": "new trouble starting to pee, leaking urine, or losing control of your bowels",
+    "sexual-dysfunction": "new loss of feeling in your genitals, or new erection or ejaculation problems",
     "both-legs": "new pain, numbness, tingling or weakness in both legs",
-    "rapid-weakness": "weakness or numbness in arms or legs that is getting worse quickly, or sudden loss of coordination",
-    "major-trauma": "the pain began after a serious accident: a car crash, a fall from a height",
-    "chest-pain": "chest pain, or the pain comes with sweating or breathlessness",
-    "meningitis-signs": "stiff neck with fever, severe headache, vomiting or dislike of bright light",
-    "stroke-signs": "face drooping, arm weakness, slurred speech, sudden severe headache or double vision",
-    "abdominal-pulsing": "a throbbing or pulsing feeling in the belly, or belly pain with the back pain",
+    "both-arms": "numbness, tingling or weakness in both arms or both hands that started or got worse "
+                 "in the last few days",
+    "rapid-weakness": "weakness or numbness in your arms or legs that is getting worse quickly, "
+                      "or a sudden loss of coordination",
+    "major-trauma": "the pain began after a serious injury: a crash at speed in a car, on a bike or motorbike, "
+                    "a fall from higher than your own height or down 5 or more stairs, diving into shallow "
+                    "water, or a heavy blow to the head or neck",
+    "chest-pain": "chest pain or tightness; or pain in your chest, upper back, jaw or arm that comes on with "
+                  "effort and settles within minutes of rest; or the pain comes with sweating, feeling sick "
+                  "or breathlessness",
+    "sudden-severe": "the pain came on suddenly and severely without a strain or injury, at full strength "
+                     "within seconds or minutes, or it feels tearing or ripping",
+    "faint-collapse": "you fainted or collapsed, or you feel faint, cold and clammy, or suddenly very unwell",
+    "meningitis-signs": "a stiff neck with fever, severe headache, vomiting or dislike of bright light",
+    "stroke-signs": "face drooping, arm weakness, slurred speech, double vision, or a sudden severe headache, "
+                    "now or in the last 2 weeks",
+    "abdominal-pulsing": "a throbbing or pulsing feeling in your belly, or belly pain with the back pain",
+    "pregnancy-warning": "you are pregnant, with tightenings or pain that comes and goes in waves, bleeding, "
+                         "fluid leaking, or the baby moving less",
 }
 URGENT_SIGNS: dict[str, str] = {
     "fever": "a fever of 38 °C or more, or feeling hot and shivery",
-    "infection-risk": "you inject drugs, have a weakened immune system, had recent spinal surgery or a spinal injection, or a recent serious infection",
-    "cancer-history": "you have ever had cancer",
+    "infection-risk": "you inject drugs, have a weakened immune system or diabetes, had spinal surgery or a "
+                      "spinal injection recently, a recent hospital stay, or a recent serious infection",
+    "cancer-history": "you have ever had cancer, other than a skin cancer that needed only a small operation "
+                      "(such as a basal cell carcinoma)",
     "weight-loss": "you have lost weight without trying",
-    "night-pain": "constant pain not eased by rest or lying down, or worse at night",
+    "night-pain": "constant pain not eased by rest or lying down, worse at night, or getting steadily worse "
+                  "despite treatment",
     "limb-weakness": "one arm or leg getting weaker: foot slapping, tripping, weak grip",
-    "clumsy-hands": "your hands becoming clumsy, or your walking becoming unsteady",
-    "fragility-fracture": "it began after a minor fall or lift, and you have thin bones (osteoporosis), take steroids long-term, or are older",
+    "clumsy-hands": "your hands becoming numb or clumsy (dropping things, trouble with buttons), "
+                    "or your walking becoming unsteady",
+    "fragility-fracture": "you have thin bones (osteoporosis) or take steroids long-term, and the pain began "
+                          "after a minor fall, lift, cough or twist, or for no reason",
     "lump-deformity": "a new lump, swelling, or change in the shape of your back",
+    "rash": "a rash or blisters on or near the painful area",
+    "kidney-signs": "pain in one side below the ribs that comes in waves or runs to the groin, pain or "
+                    "burning when you pee, or blood in your pee",
 }
-RED_FLAGS: dict[str, str] = {**EMERGENCY_SIGNS, **URGENT_SIGNS}
+RISK_FACTORS: dict[str, str] = {
+    "minor-injury": "the pain began after a fall, a knock or blow, or an accident that was not serious "
+                    "(lifting or bending alone does not count)",
+    "blood-thinners": "you take blood thinners (such as warfarin, apixaban, rivaroxaban, edoxaban, dabigatran "
+                      "or heparin injections), or have a bleeding disorder",
+    "stiff-spine": "you have ankylosing spondylitis, or a fused or very stiff spine (including after spinal "
+                   "fusion surgery)",
+    "pregnant": "you are pregnant, or had a baby in the last 6 weeks",
+    "inflammatory-pain": "back pain that movement eases and rest does not, with morning stiffness over 30 "
+                         "minutes, psoriasis, an inflamed eye (uveitis), Crohn's disease or colitis, or a "
+                         "parent, brother or sister with ankylosing spondylitis",
+}
+RED_FLAGS: dict[str, str] = {**EMERGENCY_SIGNS, **URGENT_SIGNS, **RISK_FACTORS}
+#: The tier of each red-flag id: "emergency" and "urgent" name the least outcome that sign
+#: alone must lead to (the rules checker holds every rules file to it); "risk" counts only
+#: as the rules say, mostly together with other answers.
+TIERS: dict[str, str] = {
+    **{k: "emergency" for k in EMERGENCY_SIGNS},
+    **{k: "urgent" for k in URGENT_SIGNS},
+    **{k: "risk" for k in RISK_FACTORS},
+}
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """One short themed checklist of red-flag ids, as the interview asks it.
+
+    ``before_questions``: asked before the article's questions (the emergency signs come
+    first); the others after them. The checklists together hold every red-flag id once.
+    """
+
+    id: str  # stable: the FHIR Questionnaire's linkId
+    heading: str
+    question: str
+    items: tuple[str, ...]
+    before_questions: bool
+
+
+CHECKLISTS: tuple[Checklist, ...] = (
+    Checklist("signs-nerves", "Emergency signs: nerves", "First, safety. Do you have any of these now?",
+              ("saddle-numbness", "bladder-bowel", "sexual-dysfunction", "both-legs", "both-arms",
+               "rapid-weakness"), True),
+    Checklist("signs-heart", "Emergency signs: heart, blood vessels and head", "Do you have any of these now?",
+              ("chest-pain", "sudden-severe", "faint-collapse", "abdominal-pulsing", "stroke-signs",
+               "meningitis-signs", "pregnancy-warning"), True),
+    Checklist("signs-injury", "Injury, bones and blood thinners", "Do any of these apply to you?",
+              ("major-trauma", "minor-injury", "fragility-fracture", "stiff-spine", "blood-thinners"), True),
+    Checklist("signs-health", "Infection, cancer and general health", "Do any of these apply to you?",
+              ("fever", "infection-risk", "cancer-history", "weight-loss", "night-pain", "lump-deformity",
+               "rash"), False),
+    Checklist("signs-other", "Weakness, kidneys, pregnancy and joints", "Do any of these apply to you?",
+              ("limb-weakness", "clumsy-hands", "kidney-signs", "pregnant", "inflammatory-pain"), False),
+)
 
 MAX_DURATION_DAYS = 100 * 365
 AGE_RANGE = (1, 120)

@@ -1,9 +1,9 @@
 """The questions at a terminal, asked with Rich.
 
-Order: the emergency signs first (one checklist), then the article's questions, then the
-urgent signs. After every answer the rules are asked whether the result is already
-certain: as soon as a rule for the most urgent outcome matches for certain, the questions
-end. Nothing has a default that could hide a red flag: an empty answer is asked again, and
+Order: the short themed checklists of ``answers.CHECKLISTS`` that hold the emergency signs
+first, then the article's questions, then the remaining checklists. After every answer the
+rules are asked whether the result is already certain: as soon as a rule for the most
+urgent outcome matches for certain, the questions end. Nothing has a default that could hide a red flag: an empty answer is asked again, and
 the checklists need an explicit answer ("0" or "none" for none).
 """
 
@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from spinetriage import report
-from spinetriage.answers import EMERGENCY_SIGNS, QUESTIONS, URGENT_SIGNS, Answers, parse_answer, parse_duration
+from spinetriage.answers import CHECKLISTS, QUESTIONS, RED_FLAGS, Answers, Checklist, parse_answer, parse_duration
 from spinetriage.engine import matching
 from spinetriage.errors import AnswerError
 from spinetriage.render import console_for, hanging
@@ -45,8 +45,8 @@ class Interview:
         self.e = e
         self.console: Console = console_for(e, stderr=to_stderr)
         self.answers = Answers()
-        self.emergency_flags: frozenset[str] | None = None
-        self.urgent_flags: frozenset[str] | None = None
+        self.signs: frozenset[str] = frozenset()  # the signs ticked so far
+        self.lists_left = 0  # checklists still to answer
 
     # --- the flow ------------------------------------------------------------------------
 
@@ -75,8 +75,9 @@ class Interview:
     def plan(self, given: Answers) -> list[Callable[[], None]]:
         """The questions to ask, in order: only those whose answer was not given as a flag."""
         steps: list[Callable[[], None]] = []
-        if given.red_flags is None:
-            steps.append(self.ask_emergency)
+        lists = list(CHECKLISTS) if given.red_flags is None else []
+        self.lists_left = len(lists)
+        steps += [self.checklist_step(c) for c in lists if c.before_questions]
         for key, ask in (
             ("location", self.ask_location), ("duration_days", self.ask_duration),
             ("radiation", self.ask_radiation), ("recurrent", self.ask_recurrent),
@@ -84,18 +85,17 @@ class Interview:
         ):
             if getattr(given, key) is None:
                 steps.append(ask)
-        if given.red_flags is None:
-            steps.append(self.ask_urgent)
+        steps += [self.checklist_step(c) for c in lists if not c.before_questions]
         return steps
 
     def decided(self) -> tuple[int, ...] | None:
         """The matching rules once the rules give the most urgent outcome for certain, else None."""
         answers = self.answers
-        if answers.red_flags is None and self.emergency_flags:
-            # Only the emergency signs are known yet. The rules' tests on signs only ever
+        if answers.red_flags is None and self.signs:
+            # Only some checklists are answered yet. The rules' tests on signs only ever
             # grow with more signs, so a rule that matches now for certain still matches
-            # once the urgent signs are known too.
-            sure, _ = self.rules.match_partial(replace(answers, red_flags=self.emergency_flags))
+            # once the other checklists are answered too.
+            sure, _ = self.rules.match_partial(replace(answers, red_flags=self.signs))
             return sure if self.rules.is_top(sure) else None
         return matching(answers, self.rules) if answers.missing() else None
 
@@ -195,10 +195,11 @@ class Interview:
 
         return self.ask(question, parse, how, hint, show_question=False)
 
-    def checklist(self, signs: dict[str, str], question: str) -> frozenset[str]:
-        values = list(signs)
-        self.options(question, list(signs.values()))
-        how = f"Type numbers from 1 to {len(values)} (e.g. 2 5), or 0 if none apply."
+    def checklist(self, checklist: Checklist) -> frozenset[str]:
+        values = list(checklist.items)
+        self.console.print(Text(checklist.heading, style="bold underline"))
+        self.options(checklist.question, [RED_FLAGS[v] for v in values])
+        how = f"Type numbers from 1 to {len(values)} (e.g. 1 3), or 0 if none apply."
 
         def parse(raw: str) -> frozenset[str]:
             if " ".join(raw.lower().split()) in NONE_WORDS:
@@ -207,22 +208,19 @@ class Interview:
                 raise AnswerError("red_flags", raw, "", "0 means none, so it cannot go with other numbers")
             return parse_answer("red_flags", self.picks(raw, values))
 
-        return self.ask(question, parse, how, "Type the numbers of all that apply (e.g. 2 5), or 0 if none do",
+        return self.ask(checklist.question, parse, how, "Type the numbers of all that apply (e.g. 1 3), or 0 if none do",
                         show_question=False)
 
     # --- the questions ----------------------------------------------------------------------
 
-    def set_flags(self) -> None:
-        if self.emergency_flags is not None and self.urgent_flags is not None:
-            self.answers = replace(self.answers, red_flags=self.emergency_flags | self.urgent_flags)
+    def checklist_step(self, checklist: Checklist) -> Callable[[], None]:
+        def ask() -> None:
+            self.signs |= self.checklist(checklist)
+            self.lists_left -= 1
+            if not self.lists_left:
+                self.answers = replace(self.answers, red_flags=self.signs)
 
-    def ask_emergency(self) -> None:
-        self.emergency_flags = self.checklist(EMERGENCY_SIGNS, "First, safety. Do you have any of these right now?")
-        self.set_flags()
-
-    def ask_urgent(self) -> None:
-        self.urgent_flags = self.checklist(URGENT_SIGNS, "Do any of these apply to you?")
-        self.set_flags()
+        return ask
 
     def ask_location(self) -> None:
         value = self.menu("location", "Where does it hurt? (choose one or more)", many=True)
