@@ -191,7 +191,7 @@ def _alias(t):
 
 
 def _octal(t):
-    return alter(t, "{age: {below: 16}}", "{age: {below: 016}}"), "016"
+    return alter(t, "{age: {below: 16}}", "{age: {below: 016}}"), "below: 016"
 
 
 def _ladder_gap(t):
