@@ -10,7 +10,6 @@ import functools
 import os
 import sys
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Callable, List, Optional
 
@@ -18,6 +17,7 @@ import typer
 
 from spinetriage import _version
 from spinetriage.answers import QUESTIONS, Answers, parse_answer, parse_duration, valid_signs
+from spinetriage.environment import Environment, env
 from spinetriage.errors import AnswerError, ExitCode, MissingAnswers, RulesError, SpinetriageError
 
 PROG = "spinetriage"
@@ -25,42 +25,6 @@ PROG = "spinetriage"
 
 class UsageError(SpinetriageError):
     exit_code = ExitCode.USAGE
-
-
-@dataclass
-class Environment:
-    """The terminal as a seam (after httpie): tests pass their own."""
-
-    stdin: IO[str]
-    stdout: IO[str]
-    stderr: IO[str]
-    stdin_isatty: bool
-    stdout_isatty: bool
-    stderr_isatty: bool
-    no_color: bool
-
-    @classmethod
-    def from_process(cls) -> "Environment":
-        def tty(stream: Any) -> bool:
-            try:
-                return bool(stream.isatty())
-            except (AttributeError, ValueError):
-                return False
-
-        return cls(sys.stdin, sys.stdout, sys.stderr, tty(sys.stdin), tty(sys.stdout), tty(sys.stderr),
-                   "NO_COLOR" in os.environ and os.environ["NO_COLOR"] != "")
-
-    @property
-    def interactive(self) -> bool:
-        """Prompts only when a person is at both ends (clig.dev)."""
-        return self.stdin_isatty and self.stdout_isatty
-
-
-ENV: Environment | None = None
-
-
-def env() -> Environment:
-    return ENV or Environment.from_process()
 
 
 # --- one place for errors -----------------------------------------------------------------

@@ -25,7 +25,7 @@ from spinetriage.render import console_for, hanging
 from spinetriage.rules import RuleSet
 
 if TYPE_CHECKING:
-    from spinetriage.cli import Environment
+    from spinetriage.environment import Environment
 
 INTRO_HEAD = "spinetriage asks a few questions about your neck or back pain and tells you where to go and how soon."
 INTRO_BODY = ("It takes about two minutes. It is not a diagnosis; if you are worried, contact a doctor. "

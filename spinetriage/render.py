@@ -20,7 +20,7 @@ from spinetriage import report
 from spinetriage.engine import Result
 
 if TYPE_CHECKING:
-    from spinetriage.cli import Environment
+    from spinetriage.environment import Environment
 
 STYLE = {
     "emergency": "bold white on red",

@@ -236,11 +236,11 @@ def test_prompts_go_to_stderr_when_stdout_carries_json(monkeypatch):
     """A person at a terminal asked for JSON: the questions never mix into the JSON."""
     import io
 
-    from spinetriage import cli
+    from spinetriage import cli, environment
 
     out, err = io.StringIO(), io.StringIO()
-    env = cli.Environment(io.StringIO("42\n"), out, err, True, True, True, True)
-    monkeypatch.setattr(cli, "ENV", env)
+    env = environment.Environment(io.StringIO("42\n"), out, err, True, True, True, True)
+    monkeypatch.setattr(environment, "ENV", env)
     args = [a for a in CALM_FLAGS]
     i = args.index("--age")
     del args[i:i + 2]

@@ -97,3 +97,15 @@ def test_rules_are_loaded_once_per_process_with_the_c_loader_when_there_is_one()
     assert info["same"]
     if info["c_loader"]:
         assert info["uses_c"]
+
+
+def test_the_terminal_seam_is_its_own_module_and_the_cli_layer_has_no_cycle():
+    """interview and render take an Environment without importing the command line (cli.py)."""
+    proc = python("""
+        import sys
+        import spinetriage.interview, spinetriage.render
+        from spinetriage.environment import Environment, env
+        assert "spinetriage.cli" not in sys.modules, "interview or render imported cli"
+        assert "typer" not in sys.modules
+    """)
+    assert proc.returncode == 0, proc.stderr
