@@ -1,0 +1,81 @@
+"""The rules-version-2 interview in a real pseudo-terminal: short themed checklists, emergency
+signs first, at most 14 prompts without warning signs, and an emergency that ends it at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from spinetriage.answers import CHECKLISTS
+from test_interactive import ask, flat  # noqa: F401 - ask is a fixture
+
+pexpect = pytest.importorskip("pexpect")
+
+
+def prompts(screen: str) -> int:
+    return screen.count("> ")
+
+
+def test_an_emergency_in_the_second_checklist_ends_the_questions(ask):
+    s = ask()
+    s.expect("Question 1 of 11")
+    s.answer("0")
+    s.expect("Emergency signs: heart, blood vessels and head")
+    s.answer("2")  # sudden severe pain
+    assert s.finish() == 0
+    screen = s.screen
+    assert "the questions stop here" in flat(screen)
+    assert "EMERGENCY: Go to the emergency department now" in flat(screen)
+    assert "Question 3" not in screen and "Where does it hurt" not in screen
+    assert prompts(screen) == 2
+    assert "Call the emergency number at once" in screen
+
+
+def test_an_injury_at_70_with_neck_pain_ends_the_questions_at_the_age(ask):
+    s = ask()
+    s.answer("0")
+    s.answer("0")
+    s.expect("Injury, bones and blood thinners")
+    s.answer("2")  # a fall, a knock or an accident that was not serious
+    s.expect("Where does it hurt?")
+    s.answer("neck")
+    s.answer("3d")
+    s.answer("none")
+    s.answer("n")
+    s.answer("n")
+    s.expect("How old are you?")
+    s.answer("70")
+    assert s.finish() == 0
+    screen = s.screen
+    assert "EMERGENCY:" in screen and "the questions stop here" in flat(screen)
+    assert "Infection, cancer and general health" not in screen  # the last checklists are never asked
+    assert prompts(screen) == 9
+    assert "65 or over" in flat(screen)  # the reason names why
+
+
+def test_the_same_injury_at_64_goes_on_and_is_not_an_emergency(ask):
+    s = ask()
+    for typed in ("0", "0", "2", "neck", "3d", "none", "n", "n", "64", "0", "0"):
+        s.answer(typed)
+    assert s.finish() == 0
+    assert "SELF CARE:" in s.screen and prompts(s.screen) == 11
+
+
+@pytest.mark.parametrize("cols, rows", [(80, 24), (40, 60)])
+def test_each_checklist_screen_fits_the_terminal(ask, cols, rows):
+    """From 'Question N' to its prompt, each checklist fits a 24-row, 80-column terminal, and wraps
+    within 40 columns."""
+    s = ask("--location", "lower-back", "--duration", "2w", "--radiation", "none", "--no-recurrent",
+            "--no-limits-activities", "--age", "40", cols=cols, rows=rows)
+    for n in range(1, len(CHECKLISTS) + 1):
+        s.expect(f"Question {n} of {len(CHECKLISTS)}")
+        s.child.expect_exact("> ")
+        s.child.sendline("0")
+    assert s.finish() == 0
+    s.assert_fits()
+    screen = s.screen
+    for n, checklist in enumerate(CHECKLISTS, start=1):
+        block = screen.split(f"Question {n} of {len(CHECKLISTS)}", 1)[1].split("> ", 1)[0]
+        lines = block.strip("\n").split("\n")
+        assert checklist.heading in flat(block)
+        if cols == 80:
+            assert len(lines) + 1 <= 24, f"{checklist.heading}: {len(lines)} lines"
