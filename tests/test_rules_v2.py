@@ -219,3 +219,12 @@ def test_adding_signs_or_risk_factors_never_lowers_the_outcome(answers, extra):
 def test_risk_factors_alone_never_make_an_emergency_without_an_injury(answers):
     risk_only = answers.red_flags & (RISK_FACTORS.keys() - {"minor-injury"})
     assert triage(answers.with_(red_flags=risk_only), RULES).outcome != "emergency"
+
+
+@pytest.mark.parametrize("doc", ["README.md", "rules/README.md"])
+def test_the_readmes_give_every_id_with_the_words_people_read(doc):
+    from conftest import ROOT
+
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    missing = [flag for flag, words in RED_FLAGS.items() if f"| `{flag}` | {words} |" not in text]
+    assert not missing, f"{doc} lacks the current words of {missing}"
