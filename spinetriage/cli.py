@@ -30,9 +30,19 @@ class UsageError(SpinetriageError):
 # --- one place for errors -----------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4)
+def _source_lines(text: str) -> list[str]:
+    """The lines of a rules file as shown under a problem: split once per text (not once per
+    problem, so printing N problems stays linear), control characters shown as '?'."""
+    import re
+
+    return re.sub("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]",
+                  "?", text).split("\n")
+
+
 def _print_problem(problem: Any, text: str, stream: IO[str]) -> None:
     stream.write(str(problem) + "\n")
-    lines = text.splitlines()
+    lines = _source_lines(text)
     if 0 < problem.line <= len(lines):
         line, col = lines[problem.line - 1], problem.col
         if len(line) > 300:  # show the part around the column, not a whole very long line
@@ -46,12 +56,14 @@ def _print_problem(problem: Any, text: str, stream: IO[str]) -> None:
 def _report_rules_error(exc: RulesError, stream: IO[str]) -> None:
     texts: dict[str, str] = {}
     for problem in exc.problems:
-        if problem.file not in texts:
+        if problem.file not in texts and problem.line:
+            from spinetriage.rules import read_rules_bytes  # never waits on a pipe or reads a device
+
             try:
-                texts[problem.file] = Path(problem.file).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
+                texts[problem.file] = read_rules_bytes(problem.file).decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+            except (RulesError, UnicodeDecodeError):
                 texts[problem.file] = ""
-        _print_problem(problem, texts[problem.file], stream)
+        _print_problem(problem, texts.get(problem.file, ""), stream)
     errors = sum(1 for p in exc.problems if p.severity == "error")
     if errors:
         stream.write(f"{PROG}: the rules file cannot be used: {errors} problem{'s' if errors != 1 else ''}\n")

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
 from spinetriage.source import Source, from_snapshot, to_snapshot
-from spinetriage.answers import QUESTIONS, Answers, parse_duration
+from spinetriage.answers import QUESTIONS, TIERS, Answers, parse_duration
 from spinetriage.errors import AnswerError, Problem, RulesError
 
 #: The outcome ladder of the public contract, most urgent first.
@@ -48,6 +49,27 @@ SAFETY_KEYS = {"emergency_signs": True, "if_worse": True}
 #: Rule and case ids: lower-case words joined by hyphens (usable in ``pytest -k``); the schema says the same.
 ID_PATTERN = "^[a-z0-9][a-z0-9-]*$"
 _ID = re.compile(ID_PATTERN[1:-1])  # used with fullmatch ("$" would allow a final newline)
+#: The largest rules file read (the shipped one is under 30 KiB; 10,000 rules take about 4 MiB),
+#: so that a wrong path (a huge file, a device, a pipe) is refused instead of read for ever.
+MAX_RULES_BYTES = 10 * 1024 * 1024
+#: Characters a rules file may not hold: control characters other than tab and newline (ESC,
+#: BEL, DEL, the C1 controls ...), the line and paragraph separators (which YAML and editors
+#: count differently) and the bidirectional-text controls (which show text in another order
+#: than it is read). Their text reaches the terminal, so they could hide or fake words there.
+_FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
+                              "\u202a-\u202e\u2066-\u2069]")
+_CHAR_NAMES = {
+    "\x00": "NUL", "\x07": "BEL, the bell", "\x08": "backspace", "\x0b": "vertical tab", "\x0c": "form feed",
+    "\x1b": "ESC, which starts terminal escape sequences", "\x7f": "DEL", "\x85": "next line",
+    "\x9b": "CSI, which starts terminal escape sequences", "\u2028": "line separator",
+    "\u2029": "paragraph separator", "\u202e": "right-to-left override", "\u202d": "left-to-right override",
+}
+#: The least urgent outcome a red flag of each tier must lead to on its own (answers.TIERS).
+TIER_OUTCOMES = {"emergency": "emergency", "urgent": "urgent"}
+#: Complete answers as calm as can be, beside one red flag: the second safety check runs the
+#: compiled rules on these (once for each location).
+CALM_ANSWERS = {"duration_days": 3, "radiation": "none", "recurrent": False, "limits_activities": False,
+                "age": 35}
 
 
 # --- the compiled rules ---------------------------------------------------------------
@@ -75,6 +97,7 @@ class Rule:
     line: int = 0  # where its id is written
     col: int = 0
     when_at: tuple[int, int] = (0, 0)  # where its condition is written
+    outcome_at: tuple[int, int] = (0, 0)  # where its outcome is written
 
     def keys(self) -> set[str]:
         return _condition_keys(self.condition)
@@ -248,15 +271,68 @@ def load_rules(path: str | os.PathLike[str] | None = None) -> RuleSet:
         st = os.stat(target)
     except OSError as exc:
         raise RulesError([Problem(target, 0, 0, f"cannot read the rules file: {exc.strerror or exc}")]) from None
+    _check_file(target, st)
     return _load_cached(target, st.st_mtime_ns, st.st_size)
 
 
-def _load_path(target: str) -> RuleSet:
+def _check_file(target: str, st: os.stat_result) -> None:
+    """Refuse what is not a regular file of a sensible size, before reading a byte of it."""
+    mode = st.st_mode
+    if not stat.S_ISREG(mode):
+        kind = ("a folder" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
+                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+        raise RulesError([Problem(target, 0, 0, f"cannot read the rules file: it is {kind}, not a file; "
+                                  "give the path of a rules file such as my-rules.yaml")])
+    if st.st_size > MAX_RULES_BYTES:
+        raise RulesError([Problem(target, 0, 0, f"cannot read the rules file: it is {_mib(st.st_size)}; "
+                                  f"a rules file may be at most {_mib(MAX_RULES_BYTES)}")])
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MiB" if size >= 1024 * 1024 else f"{size} bytes"
+
+
+def read_rules_bytes(target: str) -> bytes:
+    """The bytes of a rules file: a regular file of at most ``MAX_RULES_BYTES``, else ``RulesError``.
+
+    Opened without blocking and checked again once open, so a path that is (or becomes) a
+    pipe or a device is refused, never waited on or read for ever.
+    """
     try:
-        with open(target, "rb") as fh:
-            raw = fh.read()
+        _check_file(target, os.stat(target))
+        fd = os.open(target, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
         raise RulesError([Problem(target, 0, 0, f"cannot read the rules file: {exc.strerror or exc}")]) from None
+    try:
+        _check_file(target, os.fstat(fd))
+        chunks, size = [], 0
+        while size <= MAX_RULES_BYTES:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise RulesError([Problem(target, 0, 0, f"cannot read the rules file: {exc.strerror or exc}")]) from None
+    finally:
+        os.close(fd)
+    if size > MAX_RULES_BYTES:  # it grew while being read
+        raise RulesError([Problem(target, 0, 0, f"cannot read the rules file: it is over {_mib(MAX_RULES_BYTES)}, "
+                                  f"the most a rules file may be")])
+    return b"".join(chunks)
+
+
+def is_shipped(target: str) -> bool:
+    """True for the rules file shipped with spinetriage (whatever path names it)."""
+    try:
+        return os.path.samefile(target, default_rules_path())
+    except OSError:
+        return False
+
+
+def _load_path(target: str) -> RuleSet:
+    raw = read_rules_bytes(target)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:  # point at the byte, so that it can be found and fixed
@@ -266,15 +342,40 @@ def _load_path(target: str) -> RuleSet:
                                   "save the file as UTF-8")]) from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads it
     snapshot = snapshot_path(target)
-    if snapshot.is_file():
-        # The shipped rules carry a snapshot of their parsed form; it is used only when it was
-        # made from exactly this text, so an edited file is always read afresh.
+    if is_shipped(target) and snapshot.is_file():
+        # The shipped rules carry a snapshot of their parsed form; it is used only for the shipped
+        # file, and only when it was made from exactly this text, so an edited file (or a copy
+        # given with --rules, snapshot and all) is always read from its YAML. The snapshot's
+        # rules go through every check below, the safety check included.
+        _refuse_forbidden_chars(text, target)
         src = from_snapshot(snapshot.read_text(encoding="utf-8"), text, target)
         if src is not None:
             ruleset = _Checker(src).check()
             if ruleset is not None and not src.problems:
                 return ruleset
     return load_rules_text(text, target)
+
+
+def _refuse_forbidden_chars(text: str, file: str) -> None:
+    """``RulesError`` naming every control or bidi character in ``text``, with its line and column."""
+    first = _FORBIDDEN_CHARS.search(text)
+    if first is None:
+        return
+    problems = []
+    line, line_start, counted_to = 1, 0, 0
+    for m in _FORBIDDEN_CHARS.finditer(text, first.start()):
+        at = m.start()
+        line += text.count("\n", counted_to, at)
+        counted_to = at
+        line_start = text.rfind("\n", 0, at) + 1
+        char = m.group()
+        name = _CHAR_NAMES.get(char, "a control character" if ord(char) < 0xA0 else "a bidirectional-text control")
+        problems.append(Problem(file, line, at - line_start + 1,
+                                f"the character U+{ord(char):04X} ({name}) is not allowed in a rules file: "
+                                "control characters (other than tab and newline), line separators "
+                                "and bidirectional-text controls could hide or change text on a terminal; "
+                                "delete it"))
+    raise RulesError(problems)
 
 
 def snapshot_path(rules_path: str | os.PathLike[str]) -> Path:
@@ -305,6 +406,7 @@ def load_rules_text(text: str, file: str = "<rules>") -> RuleSet:
     """Check and compile rules given as YAML text. Raises ``RulesError`` with every problem."""
     from spinetriage import yamlsrc  # PyYAML is imported only when a file is parsed
 
+    _refuse_forbidden_chars(text, file)
     src = yamlsrc.load(text, file)
     if src.problems and src.data is None:
         raise RulesError(src.problems)
@@ -313,6 +415,85 @@ def load_rules_text(text: str, file: str = "<rules>") -> RuleSet:
     if errors or ruleset is None:
         raise RulesError(sorted(errors, key=lambda p: (p.line, p.col)))
     return ruleset
+
+
+# --- the safety invariant ---------------------------------------------------------------
+
+
+def _signs_named(cond: Condition) -> set[str]:
+    """The red-flag ids a condition tests for (only these can make it true with one sign)."""
+    op = cond[0]
+    if op in ("all", "any"):
+        return set().union(*(_signs_named(c) for c in cond[1]))
+    if cond[1] != "red_flags":
+        return set()
+    return {cond[2]} if op == "has" else set(cond[2])
+
+
+def safety_problems(ruleset: RuleSet, src: Source | None = None) -> list[Problem]:
+    """Every emergency sign on its own must lead to emergency, every urgent sign to at least urgent.
+
+    The tiers are the vocabulary's (``answers.TIERS``), not the file's: a rules file cannot
+    weaken them. Checked twice for each sign: with every other answer unknown, by the
+    three-valued evaluator (so that the sign ends the questions), and with every other answer
+    at its calmest complete value, by the compiled rules (once for each location). Each
+    problem points at the rule that names the sign (its outcome, or its condition), or at
+    the file's ``rules:`` key when no rule names it.
+    """
+    naming: dict[str, list[Rule]] = {}
+    for rule in sorted(ruleset.rules, key=lambda r: (r.line, r.col)):  # in file order
+        for sign in _signs_named(rule.condition):
+            naming.setdefault(sign, []).append(rule)
+    rank = {o.id: o.rank for o in ruleset.outcomes}
+    problems = []
+    for sign, tier in TIERS.items():
+        need = TIER_OUTCOMES.get(tier)
+        if need is None or need not in rank:
+            continue
+        alone = Answers(red_flags=frozenset((sign,)))
+        candidates = naming.get(sign, [])
+        partial = min((r.outcome.rank for r in candidates if evaluate3(r.condition, alone) is True), default=None)
+        complete = partial
+        if partial is not None and partial <= rank[need]:
+            for location in QUESTIONS["location"].choices:
+                calm = Answers(location=frozenset((location,)), red_flags=frozenset((sign,)), **CALM_ANSWERS)
+                matched = ruleset.match_complete(calm)
+                complete = max(complete, ruleset.rules[matched[0]].outcome.rank if matched else ruleset.default.rank)
+            if complete <= rank[need]:
+                continue
+        problems.append(_safety_problem(ruleset, src, sign, tier, need, candidates, partial, complete))
+    return problems
+
+
+def _safety_problem(ruleset: RuleSet, src: Source | None, sign: str, tier: str, need: str,
+                    candidates: list[Rule], partial: int | None, complete: int | None) -> Problem:
+    least = "" if need == ruleset.top.id else "at least "
+    head = f"the {tier} sign {sign!r} on its own must lead to {least}{need} (every rules file is held to this)"
+    if partial is not None and complete is not None and complete > partial:
+        got = ruleset.outcomes[complete].id
+        return Problem(ruleset.file, candidates[0].line, candidates[0].col,
+                       f"{head}, but with calm answers otherwise the rules give {got}")
+    if not candidates:
+        line, col = src.where(("rules",), key=True) if src is not None else (0, 0)
+        return Problem(ruleset.file, line, col,
+                       f"{head}, but no rule names it; add a rule such as: - {{id: {sign}, outcome: {need}, "
+                       f"when: {{red_flags: {{includes: {sign}}}}}, reason: ..., source: ...}}")
+    # the rule most likely meant to cover the sign: one that could match it (it waits on other
+    # answers) before one that cannot, then the simplest condition, then the first in the file
+    alone = Answers(red_flags=frozenset((sign,)))
+    rule = min(candidates, key=lambda r: (evaluate3(r.condition, alone) is False, len(r.keys()),
+                                          (r.line, r.col)))
+    if partial is not None:  # it matches on its own, to a less urgent outcome
+        got = ruleset.outcomes[partial].id
+        where = rule.outcome_at if rule.outcome_at[0] else (rule.line, rule.col)
+        others = "; ".join(f"rule {r.id!r} leads to {r.outcome.id}" for r in candidates[:3])
+        return Problem(ruleset.file, *where, f"{head}, but it leads only to {got} ({others})")
+    needs = sorted(rule.keys() - {"red_flags"})
+    where = rule.when_at if rule.when_at[0] else (rule.line, rule.col)
+    also = f"also needs {', '.join(needs)}" if needs else "needs other red flags as well"
+    return Problem(ruleset.file, *where,
+                   f"{head}, but no rule matches it alone: rule {rule.id!r} {also}; give the sign a rule "
+                   f"of its own, when: {{red_flags: {{includes: {sign}}}}}")
 
 
 def _closest(word: Any, options: Any) -> str | None:
@@ -444,11 +625,15 @@ class _Checker:
         if any(p.severity == "error" for p in self.src.problems):
             return None
         ordered = tuple(sorted(rules, key=lambda r: r.outcome.rank))
-        return RuleSet(
+        ruleset = RuleSet(
             file=self.src.file, version=version, outcomes=outcomes, rules=ordered,
             phases=phases, safety_net=safety, disclaimer=disclaimer, cases=cases,
             source=self.src, _match=_compile(ordered),
         )
+        self.src.problems.extend(safety_problems(ruleset, self.src))
+        if any(p.severity == "error" for p in self.src.problems):
+            return None
+        return ruleset
 
     def version(self, data: dict) -> str:
         if "version" not in data:
@@ -551,7 +736,8 @@ class _Checker:
             cond = self.condition(item["when"], p + ("when",)) if "when" in item else None
             if rid and outcome and cond and reason and source:
                 line, col = self.at(p + ("id",))
-                out.append(Rule(rid, outcome, cond, reason, source, line, col, self.src.where(p + ("when",), key=True)))
+                out.append(Rule(rid, outcome, cond, reason, source, line, col, self.src.where(p + ("when",), key=True),
+                                self.src.where(p + ("outcome",))))
         return tuple(out), declared
 
     def condition(self, data: Any, path: tuple) -> Condition | None:
