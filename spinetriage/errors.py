@@ -25,6 +25,13 @@ class SpinetriageError(Exception):
 
     exit_code: ExitCode = ExitCode.FAILURE
 
+    def __reduce__(self) -> tuple:
+        """Pickles as the same type with the same message (process pools, Dask and Spark need it).
+
+        Subclasses whose ``__init__`` takes other arguments keep them in ``_init_args``.
+        """
+        return (type(self), getattr(self, "_init_args", self.args), dict(self.__dict__))
+
 
 class AnswerError(SpinetriageError, ValueError):
     """An answer that cannot be taken: which answer, the value, what is accepted."""
@@ -32,6 +39,7 @@ class AnswerError(SpinetriageError, ValueError):
     exit_code = ExitCode.USAGE
 
     def __init__(self, field: str, value: object, accepted: str, problem: str | None = None):
+        self._init_args = (field, value, accepted, problem)
         self.field = field
         self.value = value
         self.accepted = accepted
@@ -49,6 +57,7 @@ class MissingAnswers(SpinetriageError):
     exit_code = ExitCode.USAGE
 
     def __init__(self, fields: list[str]):
+        self._init_args = (list(fields),)
         self.fields = list(fields)
         super().__init__("missing answers: " + ", ".join(self.fields))
 
@@ -79,6 +88,7 @@ class RulesError(SpinetriageError):
     exit_code = ExitCode.RULES
 
     def __init__(self, problems: list[Problem]):
+        self._init_args = (list(problems),)
         self.problems = list(problems)
         first = self.problems[0] if self.problems else None
         super().__init__(str(first) if first else "invalid rules file")

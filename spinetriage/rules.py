@@ -149,6 +149,21 @@ class RuleSet:
             answers.limits_activities, answers.age, answers.red_flags,
         )
 
+    def match_function(self) -> Callable[..., tuple[int, ...]]:
+        """The generated matcher, called with the complete answers as keywords (batch's fast path)."""
+        assert self._match is not None
+        return self._match
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the generated matcher (a function made by ``exec``), rebuilt on load."""
+        state = dict(self.__dict__)
+        state["_match"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._match = _compile(self.rules)
+
     def is_top(self, matched: tuple[int, ...] | None) -> bool:
         """True when the matching rules (most urgent first) lead to the most urgent outcome."""
         return bool(matched) and self.rules[matched[0]].outcome.rank == self.top.rank
