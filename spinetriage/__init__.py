@@ -8,6 +8,10 @@ Library use (no Typer or Rich is imported)::
                      "red_flags": []})
     result.outcome        # "physical-therapy"
     result.to_dict()      # the same object as ``spinetriage ask --format json``
+
+    from spinetriage import triage_record
+    triage_record({"id": 7, "red_flags": ["chest-pain"]})
+    # {"id": 7, "outcome": "emergency", "reasons": ["chest-pain"], "phase": None}: the batch line
 """
 
 from spinetriage._version import __version__
@@ -16,8 +20,19 @@ from spinetriage.engine import Reason, Result, phase_of, triage, triage_many
 from spinetriage.errors import AnswerError, ExitCode, MissingAnswers, Problem, RulesError, SpinetriageError
 from spinetriage.rules import RuleSet, load_rules, load_rules_text
 
+
+def triage_record(record, rules=None):  # type: ignore[no-untyped-def]
+    """Exactly the line ``spinetriage batch`` writes for one record, as a dict; never raises on bad data.
+
+    See ``spinetriage.batch.triage_record`` (imported on first use, so ``import spinetriage`` stays light).
+    """
+    from spinetriage.batch import triage_record as line_of
+
+    return line_of(record, rules)
+
+
 __all__ = [
     "Answers", "AnswerError", "ExitCode", "MissingAnswers", "Problem", "Reason", "Result",
     "RuleSet", "RulesError", "SpinetriageError", "__version__", "load_rules", "load_rules_text",
-    "parse_duration", "phase_of", "triage", "triage_many",
+    "parse_duration", "phase_of", "triage", "triage_many", "triage_record",
 ]

@@ -197,22 +197,46 @@ def _word(text: str) -> str:
     return "-".join(text.strip().lower().replace("_", " ").split())
 
 
+def show(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` for a message: shortened, and safe for any value (a number with thousands
+    of digits cannot be turned into text; a broken ``__repr__`` must not hide the real problem)."""
+    if type(value) is int and not -10**limit < value < 10**limit:
+        return f"a number with {len(hex(value)) * 1.2:.0f}+ digits"  # no str(): the int-str limit
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - any object a library caller passes
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 5] + "..." + text[-2:]
+
+
+def is_blank(value: Any) -> bool:
+    """Not given: None, empty text, NaN, or pandas' NA / NaT (duck-typed: no pandas import).
+
+    This is how data tools write an empty cell, so it means "not answered" everywhere.
+    """
+    if value is None or (type(value) is str and value == ""):
+        return True
+    if isinstance(value, float):
+        return value != value  # NaN
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
 def parse_duration(text: Any) -> int:
     """``"3w"`` -> 21 days; see ``_parse_duration_text``. Anything but text is refused."""
     if not isinstance(text, str):
-        raise AnswerError("duration", text, DURATION_ACCEPTED, f"{text!r} is not a duration")
+        raise AnswerError("duration", text, DURATION_ACCEPTED, f"{show(text)} is not a duration")
+    if len(text) > 40:  # never a duration; kept out of the cache (bounded by size, not only count)
+        raise AnswerError("duration", text, DURATION_ACCEPTED, f"{show(text)} is not a duration")
     return _parse_duration_text(text)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)  # keys are at most 40 characters long (see parse_duration)
 def _parse_duration_text(text: str) -> int:
     """``"3w"`` -> 21 days. Accepts ``3d 2w 4m 1y`` and ``3 days``/``2 weeks``/... forms.
 
     Raises AnswerError for no unit, an unknown unit, a negative or fractional number,
     or more than 100 years.
     """
-    if not isinstance(text, str):
-        raise AnswerError("duration", text, DURATION_ACCEPTED, f"{text!r} is not a duration")
     m = _DURATION.fullmatch(text)
     if not m:
         raise AnswerError("duration", text, DURATION_ACCEPTED, f"{text!r} is not a duration")
@@ -248,8 +272,8 @@ def parse_choice(question: Question, value: Any) -> str:
             return word
         if word in question.aliases:
             return question.aliases[word]
-    problem = f"{value!r} is not accepted"
-    if isinstance(value, str):
+    problem = f"{show(value)} is not accepted"
+    if isinstance(value, str) and len(value) <= 100:
         import difflib  # only on a mistake
 
         close = difflib.get_close_matches(_word(value), list(question.choices), n=1, cutoff=0.75)
@@ -258,14 +282,27 @@ def parse_choice(question: Question, value: Any) -> str:
     raise AnswerError(question.key, value, question.accepted(), problem)
 
 
+_SEPARATORS = re.compile(r"[;,]")
+
+
 def parse_set(question: Question, values: Any) -> frozenset[str]:
-    """A list (or a ';'/','-separated string) of choices -> a frozenset of canonical values."""
+    """A list (or a ';'/','-separated string) of choices -> a frozenset of canonical values.
+
+    An item of a list may itself hold several values separated by ';' or ',' (as a CSV cell
+    or one ``--red-flag fever,rash`` does): read the same way everywhere.
+    """
     if values is None:
         raise AnswerError(question.key, values, question.accepted(), "no value given")
+    if hasattr(values, "tolist") and not isinstance(values, str):
+        values = values.tolist()  # a numpy array or pandas Series, as data tools hold lists
     if isinstance(values, str):
-        values = [v for v in re.split(r"[;,]", values) if v.strip()]
-    elif not isinstance(values, (list, tuple, set, frozenset)):
-        raise AnswerError(question.key, values, question.accepted(), f"{values!r} is not a list")
+        values = [v for v in _SEPARATORS.split(values) if v.strip()]
+    elif isinstance(values, (list, tuple, set, frozenset)):
+        if any(isinstance(v, str) and ("," in v or ";" in v) for v in values):
+            values = [w for v in values for w in (_SEPARATORS.split(v) if isinstance(v, str) else (v,))
+                      if not isinstance(w, str) or w.strip()]
+    else:
+        raise AnswerError(question.key, values, question.accepted(), f"{show(values)} is not a list")
     return frozenset(parse_choice(question, v) for v in values)
 
 
@@ -273,10 +310,18 @@ _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
 
 
+def _number_like(value: Any) -> bool:
+    """An int or float of any library (numpy, pandas), but not a bool of any library."""
+    kind = type(value)
+    return kind is not bool and kind.__name__ not in ("bool_", "bool") and (
+        hasattr(kind, "__index__") or hasattr(kind, "is_integer") or isinstance(value, float))
+
+
 def parse_bool(question: Question, value: Any) -> bool:
+    """True/False, numpy or pandas booleans, 1/0 (also 1.0/0.0, as data tools write them), or words."""
     if isinstance(value, bool):
         return value
-    if type(value).__name__ == "bool_":  # numpy's bool, e.g. from a pandas DataFrame
+    if type(value).__name__ in ("bool_", "bool"):  # numpy's bool, e.g. from a pandas DataFrame
         return bool(value)
     if isinstance(value, str):
         word = value.strip().lower()
@@ -284,26 +329,46 @@ def parse_bool(question: Question, value: Any) -> bool:
             return True
         if word in _FALSE:
             return False
-    raise AnswerError(question.key, value, question.accepted(), f"{value!r} is not yes or no")
+    elif _number_like(value):
+        try:
+            if value == 1 or value == 0:
+                return bool(value == 1)
+        except Exception:  # noqa: BLE001 - an odd number type: refused below
+            pass
+    raise AnswerError(question.key, value, question.accepted(), f"{show(value)} is not yes or no")
 
 
 def parse_int(question: Question, value: Any) -> int:
+    """A whole number: an int of any library, a float with no fraction (3.0), or digits as text."""
     lo, hi = question.bounds or (0, 0)
     number: int | None = None
-    if isinstance(value, bool):
+    kind = type(value)
+    if kind is bool or kind.__name__ == "bool_":
         number = None
     elif isinstance(value, int):
         number = value
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
-        number = int(value)
-    elif hasattr(type(value), "__index__") and type(value).__name__ != "bool_":
-        number = value.__index__()  # numpy's integers, e.g. from a pandas DataFrame
+    elif isinstance(value, str):
+        text = value.strip()
+        if len(text) > 20:  # more digits than any answer has; int() would refuse over 4300
+            if text.lstrip("+-").isdigit():
+                raise AnswerError(question.key, value, question.accepted(), f"{show(value)} is out of range")
+        elif re.fullmatch(r"[+-]?\d+", text):
+            number = int(text)
+    elif hasattr(kind, "__index__"):
+        try:
+            number = value.__index__()  # numpy's integers, e.g. from a pandas DataFrame
+        except Exception:  # noqa: BLE001 - refused below
+            number = None
+    elif isinstance(value, float) or hasattr(kind, "is_integer"):
+        try:  # numpy's floats too; inf and nan have no whole value
+            if value.is_integer():
+                number = int(value)
+        except Exception:  # noqa: BLE001 - refused below
+            number = None
     if number is None:
-        raise AnswerError(question.key, value, question.accepted(), f"{value!r} is not a whole number")
+        raise AnswerError(question.key, value, question.accepted(), f"{show(value)} is not a whole number")
     if not lo <= number <= hi:
-        raise AnswerError(question.key, value, question.accepted(), f"{number} is out of range")
+        raise AnswerError(question.key, value, question.accepted(), f"{show(number)} is out of range")
     return number
 
 
@@ -342,18 +407,155 @@ def valid_signs(values: Any) -> frozenset[str]:
     Used only to let an emergency sign decide despite a typo next to it: the rules' tests
     on signs only ever match more with more signs, so what matches on these still would.
     """
+    if hasattr(values, "tolist") and not isinstance(values, str):
+        values = values.tolist()
     if isinstance(values, str):
-        values = re.split(r"[;,]", values)
+        values = [values]
     if not isinstance(values, (list, tuple, set, frozenset)):
         return frozenset()
     question = QUESTIONS["red_flags"]
     out = set()
     for value in values:
-        try:
-            out.add(parse_choice(question, value))
-        except AnswerError:
-            pass
+        for word in _SEPARATORS.split(value) if isinstance(value, str) else (value,):
+            try:
+                out.add(parse_choice(question, word))
+            except AnswerError:
+                pass
     return frozenset(out)
+
+
+DURATION_BOTH = "give duration or duration_days (or both with the same number of days)"
+
+
+class AnswerParser:
+    """Reads a record's raw answers into normalised values: the one answer parser.
+
+    ``parse_each`` is what ``Answers.parse_each`` (and so ``triage``) and batch use. With a
+    cache (``max_entries`` > 0), each text or list value parsed without error is remembered
+    per answer, so a batch of records with the same few values parses each value once; the
+    cache holds at most ``max_entries`` values and ``max_bytes`` characters of them, and
+    starts afresh when either is reached. Only values that were accepted are kept, keyed by
+    exactly the raw text (or the tuple of a list's texts), so a hit is always what parsing
+    that value again would give.
+    """
+
+    def __init__(self, max_entries: int = 0, max_bytes: int = 1 << 20):
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.caches: dict[str, dict[Any, Any]] = {key: {} for key in (*QUESTIONS, "duration")}
+        self.size = 0
+
+    def value(self, key: str, raw: Any) -> Any:
+        """One raw, non-blank answer -> its normalised value (``key`` may be ``duration``)."""
+        kind = type(raw)
+        if kind is str or kind is list:
+            cache = self.caches[key]
+            try:
+                ck = raw if kind is str else tuple(raw)
+                hit = cache.get(ck)
+            except TypeError:  # an unhashable item: parse it (and fail) below
+                ck = hit = None
+            if hit is not None:
+                return hit
+            value = self._parse(key, raw)
+            if ck is not None and self.max_entries:
+                size = len(raw) if kind is str else sum(len(v) for v in raw)  # accepted: all text
+                if len(cache) >= self.max_entries or self.size + size > self.max_bytes:
+                    for c in self.caches.values():
+                        c.clear()
+                    self.size = 0
+                cache[ck] = value
+                self.size += size
+            return value
+        return self._parse(key, raw)
+
+    @staticmethod
+    def _parse(key: str, raw: Any) -> Any:
+        if key == "duration":
+            return parse_duration(raw)  # text with a unit, always
+        value = parse_answer(key, raw)
+        if key == "location" and not value:
+            raise AnswerError("location", raw, QUESTIONS["location"].accepted(), "at least one location is needed")
+        return value
+
+    def parse_each(self, record: Mapping[str, Any]) -> tuple[dict[str, Any], list[AnswerError]]:
+        """(normalised values by answer key, an error for each value that cannot be read).
+
+        Blank values (``is_blank``) are not given, except that a blank ``red_flags`` means none
+        present. ``duration`` (text) stands for ``duration_days``; with both, a blank one is
+        ignored and two that agree are taken. Unknown keys are errors (``id`` is allowed).
+        """
+        values: dict[str, Any] = {}
+        errors: list[AnswerError] = []
+        both = "duration" in record and "duration_days" in record
+        caches = self.caches
+        for key, raw in record.items():
+            # Already seen, or already normal: the same value as parsing it again (see value()).
+            kind = type(raw)
+            if kind is str or kind is list:
+                cache = caches.get(key)
+                if cache is not None and not both:
+                    try:
+                        hit = cache.get(raw if kind is str else tuple(raw))
+                    except TypeError:
+                        hit = None
+                    if hit is not None:
+                        values[_NAMES[key]] = hit
+                        continue
+            elif kind is bool:
+                if key in _BOOLS:
+                    values[key] = raw
+                    continue
+            elif kind is int:
+                bounds = _INTS.get(key)
+                if bounds is not None and bounds[0] <= raw <= bounds[1] and not both:
+                    values[key] = raw
+                    continue
+            if key == "id":
+                continue
+            try:
+                if raw is None or (kind is not list and is_blank(raw)):
+                    if key == "red_flags":
+                        values[key] = frozenset()  # an empty cell: none present
+                    elif key not in QUESTIONS and key != "duration":
+                        raise self.unknown(key, raw)
+                    continue
+                if key == "duration":
+                    days = self.value(key, raw)
+                    if both and "duration_days" in values and values["duration_days"] != days:
+                        raise self.disagree(record)
+                    values["duration_days"] = days
+                elif key in QUESTIONS:
+                    value = self.value(key, raw)
+                    if key == "duration_days" and both and "duration_days" in values and values[key] != value:
+                        raise self.disagree(record)
+                    values[key] = value
+                else:
+                    raise self.unknown(key, raw)
+            except AnswerError as exc:
+                errors.append(exc)
+                if key == "red_flags":
+                    values[key] = valid_signs(raw)
+                elif key in ("duration", "duration_days") and both:
+                    values.pop("duration_days", None)  # unknown: never one half of a disagreement
+        return values, errors
+
+    @staticmethod
+    def unknown(key: Any, raw: Any) -> AnswerError:
+        return AnswerError(str(key), raw, "accepted fields: id, duration, " + ", ".join(ANSWER_KEYS),
+                           f"unknown field {show(key)}")
+
+    @staticmethod
+    def disagree(record: Mapping[str, Any]) -> AnswerError:
+        text, days = record["duration"], record["duration_days"]
+        return AnswerError("duration", text, DURATION_BOTH,
+                           f"duration {show(text)} and duration_days {show(days)} disagree")
+
+
+_NAMES = {**{key: key for key in QUESTIONS}, "duration": "duration_days"}
+_BOOLS = frozenset(key for key, q in QUESTIONS.items() if q.kind == "bool")
+_INTS = {key: q.bounds for key, q in QUESTIONS.items() if q.kind == "int" and q.bounds}
+_PARSER = AnswerParser()  # no cache: library calls parse exactly what they are given
 
 
 # --- the answers ------------------------------------------------------------------------
@@ -406,39 +608,11 @@ class Answers:
     def parse_each(cls, record: Mapping[str, Any]) -> tuple["Answers", list[AnswerError]]:
         """Every answer that can be read, and an error for each one that cannot (left unknown).
 
-        Lets an emergency sign decide the result even when another answer is bad.
+        Lets an emergency sign decide the result even when another answer is bad. The values
+        are read by ``AnswerParser.parse_each``, the one parser batch uses too.
         """
-        values: dict[str, Any] = {}
-        errors: list[AnswerError] = []
-        for key, value in record.items():
-            try:
-                if key == "id":
-                    continue
-                if key == "duration":
-                    if "duration_days" in record:
-                        raise AnswerError("duration", value, "give duration or duration_days, not both", "given twice")
-                    if value is None or value == "":
-                        continue
-                    values["duration_days"] = parse_duration(value)  # text with a unit, always
-                    continue
-                if key not in QUESTIONS:
-                    raise AnswerError(
-                        key, value, "accepted fields: id, duration, " + ", ".join(ANSWER_KEYS), f"unknown field {key!r}"
-                    )
-                if key == "red_flags" and value == "":
-                    value = ()  # an empty CSV cell: none present
-                elif value is None or value == "":
-                    continue
-                values[key] = parse_answer(key, value)
-            except AnswerError as exc:
-                errors.append(exc)
-                if key == "red_flags":
-                    values[key] = valid_signs(value)
-        try:
-            return cls(**values), errors
-        except AnswerError as exc:  # e.g. an empty location list
-            values.pop(exc.field, None)
-            return cls(**values), errors + [exc]
+        values, errors = _PARSER.parse_each(record)
+        return cls(**values), errors
 
     def with_(self, **changes: Any) -> "Answers":
         return replace(self, **changes)

@@ -1,38 +1,44 @@
 """Triage a stream of records: JSON Lines or CSV in, one JSON line out per record.
 
-Pure and streaming: records are read in chunks and the results of a chunk are written
-before the next read, with output flushed before every read that could wait for more
-input, so a consumer sees results while the input is still arriving. Memory does not grow
-with the input: only the per-outcome counts and small, size-capped caches are kept.
+Pure and streaming: records are read in chunks of whole lines and the results of a chunk
+are written before the next read, with output flushed before every read that could wait
+for more input, so a consumer sees results while the input is still arriving. Memory does
+not grow with the input: a line is at most ``MAX_RECORD`` bytes, and only the per-outcome
+counts and caches bounded by size are kept.
 
-Speed: a well-formed record (every answer given, known values) takes a fast path that
-normalises each raw value through a small cache and goes straight to the rules' generated
-matcher (``RuleSet.match_complete``). Anything else (a missing answer, a bad value, an
-unusual type) goes through ``Answers.from_mapping`` and the engine exactly as ``triage``
-does, so the result or the error message is the same either way; ``tests/test_batch.py``
-checks that the two agree.
+One path for every record: ``AnswerParser.parse_each`` (the parser ``triage`` uses, here
+with a cache of the raw values it has read) and the rules' generated matcher for complete
+answers, or the engine's ``decide`` when an answer is missing or bad. ``triage_record``
+(the library call) gives, as a dict, exactly the line this module writes for a record.
+
+Every record in gets exactly one line out, in order, whatever it holds; see ``README.md``
+("Batch") for the rules on odd input (record size, encodings, ids JSON cannot carry).
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import math
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii
 from typing import IO, Any, Callable, Iterator
 
-from spinetriage.answers import QUESTIONS, Answers, parse_answer, parse_duration
+from spinetriage.answers import QUESTIONS, Answers, AnswerParser, show
 from spinetriage.engine import decide, phase_of
 from spinetriage.errors import AnswerError, MissingAnswers
-from spinetriage.rules import RuleSet
+from spinetriage.rules import RuleSet, load_rules
 
 INPUT_FORMATS = ("jsonl", "csv")
 CHUNK = 1 << 16
-LIST_FIELDS = ("location", "red_flags")
-CACHE_MAX = 4096  # entries per raw-value cache: bounded memory whatever the input
-
-_RECORD_KEYS = frozenset(("id", "duration", *QUESTIONS))
-_decode = json.JSONDecoder().decode
+MAX_RECORD = 1 << 20  # bytes in one record (one line); a longer line is an error line
+MAX_SKIP = 64 * MAX_RECORD  # a line with no end after this many bytes stops the reading
+CACHE_MAX = 4096  # entries per cache
+CACHE_BYTES = 1 << 20  # characters of raw values held by the answer cache
+FIELDS = ("id", "location", "duration", "duration_days", "radiation", "recurrent", "limits_activities",
+          "age", "red_flags")
+_FIELD_SET = frozenset(FIELDS)
+_SEVEN = len(QUESTIONS)
 
 
 @dataclass
@@ -40,6 +46,8 @@ class Summary:
     records: int = 0
     errors: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
+    interrupted: bool = False  # Ctrl-C: the results so far were written
+    stopped: str | None = None  # why reading stopped before the end of the input
 
     def line(self) -> str:
         counts = ", ".join(f"{n} {o}" for o, n in self.outcomes.items() if n)
@@ -49,9 +57,42 @@ class Summary:
         return text + f"; {self.errors} error{'s' if self.errors != 1 else ''}"
 
 
-def _chunks(stream: IO[bytes], before_read: Callable[[], None]) -> Iterator[tuple[int, list[bytes]]]:
-    """(number of the first line, lines) for each chunk read; ``before_read`` runs before each read."""
-    pending = b""
+class WriteFailed(Exception):
+    """The results could not be written (a full disk, a closed pipe); says how far it got."""
+
+    def __init__(self, cause: OSError, written: int):
+        self.cause = cause
+        self.written = written
+        super().__init__(cause, written)
+
+
+# --- reading lines ----------------------------------------------------------------------
+
+
+class _Long:
+    """Stands for a line over ``MAX_RECORD`` bytes (its bytes are skipped, never kept)."""
+
+    def __repr__(self) -> str:
+        return "<line over MAX_RECORD>"
+
+
+TOO_LONG = _Long()
+TOO_LONG_MESSAGE = (f"the line is longer than {MAX_RECORD // (1 << 20)} MiB, the most one record may be; "
+                    "each record must be one line")
+
+
+def _chunks(stream: IO[bytes], before_read: Callable[[], None],
+            stop: Callable[[str], None] = lambda why: None) -> Iterator[tuple[int, list[Any]]]:
+    """(number of the first line, lines) for each chunk read; ``before_read`` runs before each read.
+
+    A line is bytes without its newline, or ``TOO_LONG`` as soon as it passes ``MAX_RECORD``
+    bytes (the rest of it is then skipped). Each byte is copied a bounded number of times,
+    so a long line is read in linear time. A line with no end after ``MAX_SKIP`` bytes
+    stops the reading (``stop`` is told why).
+    """
+    parts: list[bytes] = []  # the unfinished last line, in pieces
+    size = 0
+    skipping = False  # inside a line already reported as too long
     number = 1
     read = getattr(stream, "read1", stream.read)
     while True:
@@ -59,19 +100,196 @@ def _chunks(stream: IO[bytes], before_read: Callable[[], None]) -> Iterator[tupl
         chunk = read(CHUNK)
         if not chunk:
             break
-        lines = (pending + chunk).split(b"\n")
-        pending = lines.pop()
+        if b"\n" not in chunk:
+            size += len(chunk)
+            if skipping:
+                if size > MAX_SKIP:
+                    stop(f"line {number - 1} has no end after {MAX_SKIP // (1 << 20)} MiB; "
+                         "stopped reading (is this a file of records, one a line?)")
+                    return
+            elif size > MAX_RECORD:
+                parts.clear()
+                skipping = True
+                yield number, [TOO_LONG]
+                number += 1
+            else:
+                parts.append(chunk)
+            continue
+        lines: list[Any] = chunk.split(b"\n")
+        tail = lines.pop()
+        if skipping:
+            del lines[0]  # the end of the line reported already
+            skipping = False
+        elif parts:
+            parts.append(lines[0])
+            lines[0] = b"".join(parts) if size + len(lines[0]) <= MAX_RECORD else TOO_LONG
+            parts.clear()
         if lines:
             yield number, lines
             number += len(lines)
-    if pending:
-        yield number, [pending]
+        parts = [tail] if tail else []
+        size = len(tail)
+    if parts and not skipping:
+        yield number, [b"".join(parts)]
 
 
-def _lines(stream: IO[bytes], before_read: Callable[[], None]) -> Iterator[tuple[int, bytes]]:
-    """(line number, line) for every line, reading in chunks; ``before_read`` runs first."""
-    for first, lines in _chunks(stream, before_read):
-        yield from enumerate(lines, first)
+def _text(raw: bytes, number: int) -> tuple[str, str | None]:
+    """(the line as text, None) or, for bytes that are not UTF-8, (text with them escaped, why)."""
+    if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]  # a byte-order mark
+    try:
+        return raw.decode(), None
+    except UnicodeDecodeError as exc:
+        return raw.decode("utf-8", "surrogateescape"), (
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at byte {exc.start + 1} of the line); "
+            "save the file as UTF-8")
+
+
+# --- JSON Lines -------------------------------------------------------------------------
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return record
+
+
+class _BigNumber:
+    """A JSON number with more digits than Python turns into an int; never an accepted answer."""
+
+    def __init__(self, digits: str):
+        self.digits = len(digits.lstrip("-"))
+
+    def __repr__(self) -> str:
+        return f"a number with {self.digits} digits"
+
+
+_decode = json.JSONDecoder(object_pairs_hook=_pairs).decode
+_decode_big = json.JSONDecoder(
+    object_pairs_hook=_pairs, parse_int=lambda s: int(s) if len(s) < 4000 else _BigNumber(s)).decode
+
+
+def _jsonl_record(raw: Any, number: int) -> tuple[Any, str | None, str | None]:
+    """(record, why it cannot be read, an encoding problem) for one non-blank line."""
+    if raw is TOO_LONG:
+        return None, TOO_LONG_MESSAGE, None
+    try:
+        return _decode(raw.decode()), None, None  # most lines
+    except (ValueError, RecursionError):
+        pass
+    text, bad = _text(raw, number)
+    try:
+        try:
+            return _decode(text), None, bad
+        except ValueError as exc:
+            if "digits" not in str(exc):  # an integer over Python's int-str limit
+                raise
+            return _decode_big(text), None, bad
+    except _DuplicateKey as exc:
+        return None, (f"the key {show(exc.args[0])} is given twice; each answer must be given once"), bad
+    except RecursionError:
+        return None, "not valid JSON (nested too deeply); each line must be one JSON object", bad
+    except ValueError as exc:
+        if bad:
+            return None, bad, None
+        hint = "; for CSV use --input-format csv" if "," in text and not text.lstrip().startswith("{") else ""
+        return None, f"not valid JSON ({str(exc).split(':')[0]}); each line must be one JSON object{hint}", None
+
+
+class JsonLines:
+    """The JSON Lines reader: each non-blank line is one record."""
+
+    def record(self, raw: Any, number: int) -> tuple[Any, str | None, str | None] | None:
+        if raw is not TOO_LONG and not raw.strip():
+            return None
+        return _jsonl_record(raw, number)
+
+
+# --- CSV --------------------------------------------------------------------------------
+
+
+class Csv:
+    """The CSV reader: a header row naming the columns, then one record a line.
+
+    A record must be on one line (no answer holds a line break), so an unclosed quote
+    spoils only its own line. The delimiter is a comma, or a semicolon when the header is
+    written with semicolons (as Excel does in many countries). List cells separate their
+    values with ';' or ','. A header that is not one (JSON Lines, a first row of data,
+    duplicate columns) makes every line an error line that says so.
+    """
+
+    def __init__(self) -> None:
+        self.header: list[str] | None = None
+        self.delimiter = ","
+        self.problem: str | None = None  # the header's, given to every record
+
+    def record(self, raw: Any, number: int) -> tuple[Any, str | None, str | None] | None:
+        if raw is TOO_LONG:
+            return None, TOO_LONG_MESSAGE, None
+        if not raw.strip():
+            return None
+        text, bad = _text(raw, number)
+        try:
+            row = next(csv.reader((text,), delimiter=self.delimiter, strict=True), [])
+        except csv.Error as exc:
+            row = None
+            why = str(exc)
+            if "field limit" in why:
+                why = f"a cell is longer than {csv.field_size_limit():,} characters, the most the csv module reads"
+            elif "end of data" in why:
+                why = "a quote is opened and not closed on this line; each record must be one line"
+            else:
+                why = f"not valid CSV ({why}); put a quote at the start and end of a cell that holds one"
+        if row is not None and not any(cell.strip() for cell in row):
+            return None
+        if self.header is None:
+            if row is None:
+                self.header, self.problem = [], f"the header row cannot be read: {why}"
+                return None
+            return self.read_header(row, text)
+        if self.problem:
+            return None, self.problem, None
+        if row is None:
+            return None, why, bad
+        header = self.header
+        if len(row) != len(header):
+            ident = {"id": row[header.index("id")].strip()} if "id" in header and header.index("id") < len(row) else None
+            return ident, (f"has {len(row)} cells but the header has {len(header)} ({', '.join(header)}); "
+                           "check for a missing or extra comma"), bad
+        return {key: cell.strip() or None for key, cell in zip(header, row)}, None, bad
+
+    def read_header(self, row: list[str], text: str) -> tuple[Any, str | None, str | None] | None:
+        """Takes the header; returns an error line when the first line is not a header after all."""
+        names = [cell.strip() for cell in row]
+        if len(names) == 1 and ";" in names[0]:
+            cells = [cell.strip() for cell in next(csv.reader((text,), delimiter=";"), [])]
+            if _FIELD_SET.intersection(cells):
+                names, self.delimiter = cells, ";"
+        self.header = names
+        if text.lstrip().startswith(("{", "[")):
+            self.problem = "this looks like JSON Lines, not CSV; use --input-format jsonl"
+        elif not _FIELD_SET.intersection(names):
+            self.problem = ("the first line is not a header row: CSV input starts with a line naming the "
+                            "columns, such as " + ",".join(FIELDS))
+        else:
+            twice = sorted({n for n in names if names.count(n) > 1})
+            if twice:
+                self.problem = (f"the header names {', '.join(map(repr, twice))} more than once; "
+                                "each column may appear once")
+            return None
+        return None, self.problem, None  # the first line was a record: it gets its line
+
+
+# --- triaging one record ----------------------------------------------------------------
 
 
 def _missing_message(exc: MissingAnswers) -> str:
@@ -80,223 +298,190 @@ def _missing_message(exc: MissingAnswers) -> str:
             + " (every answer is needed unless an emergency red flag is present)")
 
 
-def _json_problem(raw: bytes) -> tuple[Any, str | None]:
-    """(record, None) or (None, why the line is not JSON), exactly as ``json.loads`` sees it."""
-    try:
-        return json.loads(raw), None
-    except ValueError as exc:
-        hint = "; for CSV use --input-format csv" if b"," in raw and not raw.lstrip().startswith(b"{") else ""
-        return None, f"not valid JSON ({exc.args[0].split(':')[0]}); each line must be one JSON object{hint}"
-    except RecursionError:
-        return None, "not valid JSON (nested too deeply); each line must be one JSON object"
+def _id_json(value: Any) -> tuple[str, str | None]:
+    """The id as JSON text, and why it could not be echoed (then it is ``null``).
 
-
-def _triage_record(record: Any, rules: RuleSet) -> tuple[Any, tuple[int, ...], str | None]:
-    """The reference path: ``Answers.from_mapping`` and the engine, as ``triage`` does it."""
-    if not isinstance(record, dict):
-        raise AnswerError("record", record, "each line must be a JSON object with the answer fields",
-                          "not a JSON object")
-    answers, errors = Answers.parse_each(record)
-    return record.get("id"), decide(answers, rules, errors), phase_of(answers.duration_days)
-
-
-class _Complete:
-    """Complete, normalised answers, as ``RuleSet.match_complete`` reads them (cheaper than ``Answers``)."""
-
-    __slots__ = ("location", "duration_days", "radiation", "recurrent", "limits_activities", "age", "red_flags")
-
-    def __init__(self, location: frozenset[str], duration_days: int, radiation: str, recurrent: bool,
-                 limits_activities: bool, age: int, red_flags: frozenset[str]):
-        self.location = location
-        self.duration_days = duration_days
-        self.radiation = radiation
-        self.recurrent = recurrent
-        self.limits_activities = limits_activities
-        self.age = age
-        self.red_flags = red_flags
-
-
-class _Triager:
-    """Record -> (matched rule indexes, phase); raises AnswerError or MissingAnswers.
-
-    The fast path only ever returns what the reference path would return for the same
-    record: it gives up (returns None) on anything it is not sure of, and the record is
-    then triaged by ``_triage_record``, which also words every error.
+    NaN and Infinity (which JSON cannot carry) and whole numbers JSON readers may refuse
+    (over 4000 digits) are echoed as text: "NaN", "Infinity", "-Infinity", the digits.
     """
+    kind = type(value)
+    if kind is str:
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return "null", "id: not UTF-8 text, so it cannot be echoed"
+        return encode_basestring_ascii(value), None
+    if value is None:
+        return "null", None
+    if kind is int and -10**15 < value < 10**15:
+        return str(value), None
+    if isinstance(value, float) and not math.isfinite(value):
+        return encode_basestring_ascii(repr(value).replace("inf", "Infinity").replace("nan", "NaN")), None
+    if isinstance(value, _BigNumber):
+        return "null", f"id: {value!r}, too long to echo"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**4000:
+        return "null", "id: a number with over 4000 digits, too long to echo"
+    try:
+        return json.dumps(value, allow_nan=False, default=_jsonable), None
+    except RecursionError:
+        return "null", "id: nested too deeply to echo"
+    except (ValueError, TypeError):
+        return "null", f"id: {show(value)} cannot be written as JSON"
+
+
+def _jsonable(value: Any) -> Any:
+    """Ids from data tools (numpy numbers, timestamps ...) as JSON values."""
+    kind = type(value)
+    if kind.__name__ in ("bool_", "bool"):
+        return bool(value)
+    if hasattr(kind, "__index__"):
+        return value.__index__()
+    if hasattr(value, "is_integer"):
+        return float(value)
+    return str(value)
+
+
+class Triager:
+    """One rules set's record -> output line, with bounded caches (one per process)."""
 
     def __init__(self, rules: RuleSet):
         self.rules = rules
-        self.match = rules.match_complete
-        self.caches: dict[str, dict[Any, Any]] = {key: {} for key in (*QUESTIONS, "duration")}
-        self.lo_age, self.hi_age = QUESTIONS["age"].bounds or (0, 0)
-        self.lo_days, self.hi_days = QUESTIONS["duration_days"].bounds or (0, 0)
+        self.match = rules.match_function()
+        self.parser = AnswerParser(CACHE_MAX, CACHE_BYTES)
+        self.suffixes: dict[tuple[tuple[int, ...], str | None], tuple[str, str]] = {}
+        self.suffix_chars = 0
 
-    def __call__(self, record: Any) -> tuple[tuple[int, ...], str | None]:
-        if type(record) is dict:
-            fast = self.fast(record)
-            if fast is not None:
-                return fast
-        _, matched, phase = _triage_record(record, self.rules)
-        return matched, phase
-
-    def _parse(self, key: str, raw: Any, cache_key: Any) -> Any:
-        """Parse one raw value the way ``from_mapping`` does; None when that would fail."""
-        try:
-            value = parse_duration(raw) if key == "duration" else parse_answer(key, raw)
-        except Exception:  # noqa: BLE001 - the reference path gives the error
-            return None
-        cache = self.caches[key]
-        if len(cache) < CACHE_MAX:
-            cache[cache_key] = value
-        return value
-
-    def _number(self, key: str, raw: Any, lo: int, hi: int) -> int | None:
-        """A whole-number answer given as a number or as text; None if unsure."""
-        if type(raw) is int:
-            return raw if lo <= raw <= hi else None
-        if type(raw) is str and raw != "":
-            value = self.caches[key].get(raw)
-            return value if value is not None else self._parse(key, raw, raw)
-        return None
-
-    def _text_or_list(self, key: str, raw: Any) -> Any:
-        """A choice, bool or set answer given as text (or a list for sets); None if unsure."""
-        kind = type(raw)
-        if kind is str:
-            if raw == "":  # from_mapping: not given (red_flags: none present)
-                return frozenset() if key == "red_flags" else None
-            value = self.caches[key].get(raw)
-            return value if value is not None else self._parse(key, raw, raw)
-        if kind is list:
-            try:
-                cache_key = tuple(raw)
-                value = self.caches[key].get(cache_key)
-            except TypeError:  # an unhashable item: not a valid answer anyway
-                return None
-            return value if value is not None else self._parse(key, raw, cache_key)
-        return None
-
-    def fast(self, record: dict) -> tuple[tuple[int, ...], str | None] | None:
-        if not record.keys() <= _RECORD_KEYS:
-            return None
-        get = record.get
-        caches = self.caches
-        # how long: "duration" (text with a unit) or "duration_days"
-        if "duration" in record:
-            if "duration_days" in record:
-                return None
-            raw = record["duration"]
-            if type(raw) is not str or raw == "":
-                return None
-            days = caches["duration"].get(raw)
-            if days is None:
-                days = self._parse("duration", raw, raw)
-                if days is None:
-                    return None
-        else:
-            days = self._number("duration_days", get("duration_days"), self.lo_days, self.hi_days)
-            if days is None:
-                return None
-        age = self._number("age", get("age"), self.lo_age, self.hi_age)
-        if age is None:
-            return None
-        raw = get("recurrent")
-        recurrent = raw if type(raw) is bool else self._text_or_list("recurrent", raw)
-        if recurrent is None:
-            return None
-        raw = get("limits_activities")
-        limits = raw if type(raw) is bool else self._text_or_list("limits_activities", raw)
-        if limits is None:
-            return None
-        location = self._text_or_list("location", get("location"))
-        if not location:  # missing, unsure, or empty (an error)
-            return None
-        radiation = self._text_or_list("radiation", get("radiation"))
-        if radiation is None:
-            return None
-        red_flags = self._text_or_list("red_flags", get("red_flags"))
-        if red_flags is None:
-            return None
-        return self.match(_Complete(location, days, radiation, recurrent, limits, age, red_flags)), phase_of(days)
-
-
-class _Writer:
-    """Formats results into ``pending``; results for the same matched rules and phase share one suffix."""
-
-    def __init__(self, rules: RuleSet, pending: list[str]):
-        self.rules = rules
-        self.pending = pending
-        self.cache: dict[tuple[tuple[int, ...], str | None], tuple[str, str]] = {}
-
-    def result(self, record_id: Any, matched: tuple[int, ...], phase: str | None) -> str:
-        """Adds the line; returns the outcome id."""
+    def suffix(self, matched: tuple[int, ...], phase: str | None) -> tuple[str, str]:
+        """The outcome line after its id (without the closing brace), and the outcome id."""
         key = (matched, phase)
-        entry = self.cache.get(key)
+        entry = self.suffixes.get(key)
         if entry is None:
             rules = self.rules.rules
             outcome = rules[matched[0]].outcome.id if matched else self.rules.default.id
-            suffix = (f', "outcome": {json.dumps(outcome)}, "reasons": '
-                      f'{json.dumps([rules[i].id for i in matched])}, "phase": {json.dumps(phase)}}}\n')
-            entry = self.cache[key] = (suffix, outcome)
-        if type(record_id) is str:
-            text = encode_basestring_ascii(record_id)  # what json.dumps does for text
-        elif record_id is None:
-            text = "null"
+            text = (f', "outcome": {json.dumps(outcome)}, "reasons": '
+                    f'{json.dumps([rules[i].id for i in matched])}, "phase": {json.dumps(phase)}')
+            if len(self.suffixes) >= CACHE_MAX or self.suffix_chars > CACHE_BYTES:
+                self.suffixes.clear()
+                self.suffix_chars = 0
+            entry = self.suffixes[key] = (text, outcome)
+            self.suffix_chars += len(text) + 8 * len(matched)
+        return entry
+
+    def line(self, record: Any, number: int | None, problem: str | None = None,
+             bad: str | None = None) -> tuple[str, str | None]:
+        """(the output line with its newline, the outcome id or None for an error line).
+
+        ``problem``: the record could not be read at all; ``bad``: the line's bytes are not
+        UTF-8 (an error, or an ignored value when an emergency sign decides).
+        """
+        if problem is None and type(record) is not dict:
+            record, problem = _as_dict(record)
+        record_id = record.get("id") if type(record) is dict else None
+        if problem is not None:
+            return self.error(record_id, number, problem)
+        values, errors = self.parser.parse_each(record)
+        if not errors and bad is None and len(values) == _SEVEN:
+            matched = self.match(**values)
+            phase = phase_of(values["duration_days"])
+            ignored: list[str] = []
         else:
-            text = json.dumps(record_id)
-        self.pending.append('{"id": ' + text + entry[0])
-        return entry[1]
-
-    def error(self, record_id: Any, line: int, message: str) -> None:
-        self.pending.append(json.dumps({"id": record_id, "line": line, "error": message}) + "\n")
-
-
-def _jsonl_records(stream: IO[bytes], flush: Callable[[], None]) -> Iterator[tuple[int, Any, str | None]]:
-    """(line, record, error) per non-blank line."""
-    for first, lines in _chunks(stream, flush):
-        for number, raw in enumerate(lines, first):
-            if not raw.strip():
-                continue
+            answers = Answers(**values)
+            messages = [e.describe(e.field) for e in errors]
+            if bad is not None:
+                messages.insert(0, bad)
+                errors = [*errors, AnswerError("record", None, "", bad)]
             try:
-                # Most lines: UTF-8 text decoded as one; anything else (a BOM, UTF-16, bad
-                # bytes, bad JSON) is left to json.loads, which words the error.
-                yield number, _decode(raw.decode()), None
-            except (ValueError, RecursionError):
-                record, problem = _json_problem(raw)
-                yield number, record, problem
+                matched = decide(answers, self.rules, errors)
+            except AnswerError:
+                return self.error(record_id, number, messages[0])
+            except MissingAnswers as exc:
+                return self.error(record_id, number, _missing_message(exc))
+            phase = phase_of(answers.duration_days)
+            ignored = messages
+        id_text, id_problem = _id_json(record_id)
+        if id_problem is not None:
+            if not self.rules.is_top(matched):
+                return self.error(None, number, id_problem)
+            ignored = [*ignored, id_problem]
+        text, outcome = self.suffix(matched, phase)
+        if ignored:
+            return '{"id": ' + id_text + text + ', "ignored": ' + json.dumps(ignored) + "}\n", outcome
+        return '{"id": ' + id_text + text + "}\n", outcome
+
+    def error(self, record_id: Any, number: int | None, message: str) -> tuple[str, None]:
+        id_text, id_problem = _id_json(record_id)
+        if id_problem is not None:
+            message += f" (and {id_problem})"
+        line = "null" if number is None else str(number)
+        return '{"id": ' + id_text + ', "line": ' + line + ', "error": ' + encode_basestring_ascii(message) + "}\n", None
 
 
-def _csv_records(stream: IO[bytes], flush: Callable[[], None]) -> Iterator[tuple[int, Any, str | None]]:
-    numbers: list[int] = []
+def _as_dict(record: Any) -> tuple[Any, str | None]:
+    """A mapping of another kind (a pandas row, a Spark Row's dict ...) as a dict."""
+    try:
+        items = record.items() if hasattr(record, "items") else record.asDict().items()
+        return {str(k) if not isinstance(k, str) else k: v for k, v in items}, None
+    except Exception:  # noqa: BLE001 - anything that is not a mapping
+        return None, "record: not a JSON object; each line must be a JSON object with the answer fields"
 
-    def text_lines() -> Iterator[str]:
-        for number, raw in _lines(stream, flush):
-            numbers.append(number)
-            yield raw.decode("utf-8-sig" if number == 1 else "utf-8", errors="replace") + "\n"
 
-    reader = csv.reader(text_lines())
-    header: list[str] | None = None
-    for row in reader:
-        number = numbers[-1] if numbers else 0
-        del numbers[:-1]
-        if not any(cell.strip() for cell in row):
+_TRIAGERS: dict[int, tuple[RuleSet, Triager]] = {}
+
+
+def triager_for(rules: RuleSet) -> Triager:
+    entry = _TRIAGERS.get(id(rules))
+    if entry is None or entry[0] is not rules:
+        if len(_TRIAGERS) >= 8:
+            _TRIAGERS.clear()
+        entry = _TRIAGERS[id(rules)] = (rules, Triager(rules))
+    return entry[1]
+
+
+def triage_record(record: Any, rules: RuleSet | None = None) -> dict[str, Any]:
+    """Exactly the line ``spinetriage batch`` writes for ``record``, as a dict; never raises on bad data.
+
+    ``record``: a mapping with the batch fields (a dict, a pandas row, a Spark ``Row.asDict()``).
+    Returns ``{"id", "outcome", "reasons", "phase"}`` (plus ``"ignored"`` when an emergency sign
+    decided despite bad values), or ``{"id", "line", "error"}`` with ``line`` None (the library
+    knows no line numbers). Values as data tools write them are read as meant: NaN, None and
+    pandas NA mean not answered (in ``red_flags``: none present); 1.0/0.0 and numpy integers
+    and booleans are accepted. Raises only ``RulesError`` when ``rules`` is None and the
+    shipped rules cannot be loaded.
+    """
+    triager = triager_for(rules if rules is not None else load_rules())
+    try:
+        text, _ = triager.line(record, None)
+    except Exception as exc:  # noqa: BLE001 - the promise: an error line, never an exception
+        text, _ = triager.error(None, None, f"this record cannot be read ({type(exc).__name__})")
+    return json.loads(text)
+
+
+# --- the run ----------------------------------------------------------------------------
+
+
+def triage_lines(triager: Triager, reader: Any, first: int, lines: list[Any]) -> tuple[str, dict[str, int], int, int]:
+    """One chunk of lines -> (output text, outcome counts, records, errors)."""
+    out: list[str] = []
+    counts: dict[str, int] = {}
+    errors = 0
+    line = triager.line
+    read = reader.record
+    for number, raw in enumerate(lines, first):
+        got = read(raw, number)
+        if got is None:
             continue
-        if header is None:
-            header = [h.strip() for h in row]
-            continue
-        if len(row) != len(header):
-            ident = {"id": row[header.index("id")]} if "id" in header and header.index("id") < len(row) else None
-            yield number, ident, (f"has {len(row)} cells but the header has {len(header)} "
-                                  f"({', '.join(header)}); check for a missing or extra comma")
-            continue
-        record: dict[str, Any] = {}
-        for key, cell in zip(header, row):
-            cell = cell.strip()
-            if key in LIST_FIELDS:
-                record[key] = [v for v in cell.split(";") if v.strip()] if cell else ([] if key == "red_flags" else None)
-            else:
-                record[key] = cell if cell != "" else None
-        yield number, record, None
+        record, problem, bad = got
+        text, outcome = line(record, number, problem, bad)
+        out.append(text)
+        if outcome is None:
+            errors += 1
+        else:
+            counts[outcome] = counts.get(outcome, 0) + 1
+    return "".join(out), counts, len(out), errors
+
+
+def reader_for(input_format: str) -> Any:
+    return Csv() if input_format == "csv" else JsonLines()
 
 
 def run(
@@ -305,46 +490,51 @@ def run(
     rules: RuleSet,
     input_format: str = "jsonl",
     on_record: Callable[[int], None] | None = None,
+    jobs: int = 1,
 ) -> Summary:
-    """Triage every record of ``stream`` onto ``out``; returns the counts for the summary."""
+    """Triage every record of ``stream`` onto ``out``; returns the counts for the summary.
+
+    Ctrl-C ends the run with what was triaged so far written (``summary.interrupted``); a
+    failed write raises ``WriteFailed`` with the number of records fully written before it.
+    """
     summary = Summary(outcomes={o.id: 0 for o in rules.outcomes})
-    outcomes = summary.outcomes
-    pending: list[str] = []
+    reader = reader_for(input_format)
+    written = 0
+
+    def stop(why: str) -> None:
+        summary.stopped = why
 
     def flush() -> None:
-        """Before every read: what is known so far goes out."""
-        if pending:
-            out.write("".join(pending))
-            pending.clear()
-        out.flush()
+        try:
+            out.flush()
+        except OSError as exc:
+            raise WriteFailed(exc, written) from None
 
-    writer = _Writer(rules, pending)
-    triage = _Triager(rules)
-    records = _csv_records if input_format == "csv" else _jsonl_records
-    count = 0
+    def emit(text: str, counts: dict[str, int], records: int, errors: int) -> None:
+        nonlocal written
+        try:
+            out.write(text)
+        except OSError as exc:
+            raise WriteFailed(exc, written) from None
+        written += records
+        summary.records += records
+        summary.errors += errors
+        for outcome, n in counts.items():
+            summary.outcomes[outcome] += n
+        if on_record is not None:
+            on_record(summary.records)
+
+    chunks = _chunks(stream, flush, stop)
     try:
-        for number, record, problem in records(stream, flush):
-            count += 1
-            record_id = record.get("id") if type(record) is dict else None
-            if problem is None:
-                try:
-                    matched, phase = triage(record)
-                except AnswerError as exc:
-                    problem = exc.describe(exc.field)
-                except MissingAnswers as exc:
-                    problem = _missing_message(exc)
-                else:
-                    outcomes[writer.result(record_id, matched, phase)] += 1
-            if problem is not None:
-                summary.errors += 1
-                writer.error(record_id, number, problem)
-            if on_record is not None:
-                summary.records = count
-                on_record(count)
-    finally:
-        summary.records = count
-        if pending:  # also when interrupted: every result known so far goes out
-            out.write("".join(pending))
-            pending.clear()
-    out.flush()
+        if jobs > 1:
+            from spinetriage.parallel import run_parallel
+
+            run_parallel(chunks, rules, reader, jobs, emit)
+        else:
+            triager = Triager(rules)
+            for first, lines in chunks:
+                emit(*triage_lines(triager, reader, first, lines))
+    except KeyboardInterrupt:
+        summary.interrupted = True
+    flush()
     return summary

@@ -97,8 +97,12 @@ def test_record_duration_needs_a_unit_and_duration_days_is_a_number():
     assert Answers.from_mapping({"duration_days": 21}).duration_days == 21
     with pytest.raises(AnswerError):
         Answers.from_mapping({"duration": "21"})
-    with pytest.raises(AnswerError):
-        Answers.from_mapping({"duration": "3w", "duration_days": 21})
+    # both given: a blank one is ignored, agreeing ones are taken, disagreeing ones name both
+    assert Answers.from_mapping({"duration": "3w", "duration_days": 21}).duration_days == 21
+    assert Answers.from_mapping({"duration": "3w", "duration_days": None}).duration_days == 21
+    assert Answers.from_mapping({"duration": "", "duration_days": 21}).duration_days == 21
+    with pytest.raises(AnswerError, match=r"duration '3w' and duration_days 30 disagree"):
+        Answers.from_mapping({"duration": "3w", "duration_days": 30})
 
 
 def test_empty_red_flags_means_none_present_and_missing_means_not_asked():

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import CALM, run_cli
-from spinetriage import AnswerError, MissingAnswers, triage
+from spinetriage import AnswerError, Answers, MissingAnswers, triage
 from spinetriage import batch
 from spinetriage.answers import RED_FLAGS, parse_duration
 from spinetriage.rules import load_rules
@@ -48,7 +48,9 @@ def reference_line(record):
     """The batch line expected for a JSON object record: a result, or the error the library raises."""
     rid = record.get("id")
     try:
-        return {"id": rid, **reference(record)}
+        line = {"id": rid, **reference(record)}
+        ignored = [e.describe(e.field) for e in Answers.parse_each(record)[1]]
+        return line | {"ignored": ignored} if ignored else line
     except AnswerError as exc:
         return {"id": rid, "error": exc.describe(exc.field)}
     except MissingAnswers as exc:
@@ -277,16 +279,22 @@ def test_odd_lines_never_stop_the_run():
     assert results[2] == {"id": None, "line": 3,
                           "error": "not valid JSON (nested too deeply); each line must be one JSON object"}
     assert results[3]["outcome"] == "self-care"
-    assert results[4]["line"] == 5 and "not valid JSON" in results[4]["error"]
+    assert results[4]["line"] == 5 and results[4]["error"].startswith("not UTF-8 text (byte 0xff at byte 1")
     assert summary.errors == 4
 
 
 def test_caches_stay_bounded_whatever_the_input():
     records = [{**CALM, "radiation": " " * n + "none"} for n in range(batch.CACHE_MAX + 500)]
-    triager = batch._Triager(RULES)
+    triager = batch.Triager(RULES)
+    calm = triager.line(dict(CALM), 1)
     for record in records:
-        assert triager(record) == triager(dict(CALM))
-    assert all(len(cache) <= batch.CACHE_MAX for cache in triager.caches.values())
+        assert triager.line(record, 1) == calm
+    assert all(len(cache) <= batch.CACHE_MAX for cache in triager.parser.caches.values())
+    # bounded by size too: a few huge values do not stay
+    for n in range(40):
+        big = {**CALM, "location": ["neck"] * 5000 + [" " * n + "neck"]}
+        assert triager.line(big, 1)[1] == calm[1]
+    assert triager.parser.size <= batch.CACHE_BYTES
 
 
 # --- the command line -----------------------------------------------------------------------
