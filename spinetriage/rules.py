@@ -576,6 +576,8 @@ class _Checker:
 
     def quote_hint(self, path: tuple, label: str) -> bool:
         """Report a YAML 1.1 boolean word (no, yes, on, off) where a word was meant. True if reported."""
+        if not self.src.yaml11_words:  # always so for a snapshot, and for most files
+            return False
         word = self.src.yaml11_words.get(path)
         if word is None:
             return False

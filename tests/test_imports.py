@@ -109,3 +109,25 @@ def test_the_terminal_seam_is_its_own_module_and_the_cli_layer_has_no_cycle():
         assert "typer" not in sys.modules
     """)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_the_real_command_line_keeps_pydantic_and_rich_off_the_json_path():
+    """`python -m spinetriage ask ... --format json`, as a script runs it (exit included): neither
+    pydantic (Typer 0.29+ coerces options through it, see pyproject.toml) nor Rich is imported;
+    the text report needs Rich, still not pydantic."""
+    for fmt, rich_expected in (("json", False), ("text", True)):
+        proc = python(f"""
+            import atexit, json, runpy, sys
+            def report():
+                names = sorted({{name.split(".")[0] for name in sys.modules}})
+                print(json.dumps({{"modules": names}}), file=sys.stderr)
+            atexit.register(report)
+            sys.argv = ["spinetriage", "ask", *{CALM_FLAGS!r}, "--format", {fmt!r}]
+            runpy.run_module("spinetriage", run_name="__main__", alter_sys=True)
+        """, report=False)
+        assert proc.returncode == 0, proc.stderr
+        assert "self-care" in proc.stdout.lower().replace("self care", "self-care")
+        modules = loaded(proc)["modules"]
+        assert "pydantic" not in modules and "pydantic_core" not in modules, fmt
+        assert ("rich" in modules) is rich_expected, fmt
+        assert "yaml" not in modules, fmt  # the shipped rules come from their snapshot
