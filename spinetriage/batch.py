@@ -29,7 +29,7 @@ from spinetriage.engine import decide, phase_of
 from spinetriage.errors import AnswerError, MissingAnswers
 from spinetriage.rules import RuleSet, load_rules
 
-INPUT_FORMATS = ("jsonl", "csv")
+INPUT_FORMATS = ("jsonl", "csv", "fhir")
 CHUNK = 1 << 16
 MAX_RECORD = 1 << 20  # bytes in one record (one line); a longer line is an error line
 MAX_SKIP = 64 * MAX_RECORD  # a line with no end after this many bytes stops the reading
@@ -212,6 +212,19 @@ class JsonLines:
         if raw is not TOO_LONG and not raw.strip():
             return None
         return _jsonl_record(raw, number)
+
+
+class FhirResponses(JsonLines):
+    """``--input-format fhir``: each line a FHIR QuestionnaireResponse (or a Bundle holding one),
+    read into the record JSON Lines uses (``fhir.read_response``); the rest is the normal path."""
+
+    def record(self, raw: Any, number: int) -> tuple[Any, str | None, str | None] | None:
+        got = super().record(raw, number)
+        if got is None or got[1] is not None:
+            return got
+        from spinetriage.fhir import read_response
+
+        return read_response(got[0], got[2])
 
 
 # --- CSV --------------------------------------------------------------------------------
@@ -481,7 +494,7 @@ def triage_lines(triager: Triager, reader: Any, first: int, lines: list[Any]) ->
 
 
 def reader_for(input_format: str) -> Any:
-    return Csv() if input_format == "csv" else JsonLines()
+    return Csv() if input_format == "csv" else FhirResponses() if input_format == "fhir" else JsonLines()
 
 
 def run(

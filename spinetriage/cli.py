@@ -201,12 +201,14 @@ def ask(
     age: Optional[str] = typer.Option(None, "--age", metavar="YEARS", help="Age in years, 1-120."),
     red_flag: Optional[List[str]] = typer.Option(None, "--red-flag", metavar="ID", help=RED_FLAG_HELP),
     no_red_flags: bool = typer.Option(False, "--no-red-flags", help="None of the warning signs is present."),
-    fmt: Optional[str] = typer.Option(None, "--format", metavar="FORMAT", help="text (default), json or markdown."),
+    fmt: Optional[str] = typer.Option(None, "--format", metavar="FORMAT",
+                                      help="text (default), json, markdown or fhir (a FHIR R4 Bundle)."),
     no_input: bool = typer.Option(False, "--no-input", help="Never prompt; a missing answer is an error (exit 2)."),
     rules: Optional[str] = typer.Option(None, "--rules", metavar="PATH", help="Use this rules file instead of the shipped one."),
     output: Optional[str] = typer.Option(
         None, "--output", "-o", metavar="FILE",
-        help="Also save the report with your answers and the date (format by --format or by .md/.json/.txt)."),
+        help="Also save the report with your answers and the date (format by --format or by "
+             ".md/.json/.txt/.fhir.json)."),
     force: bool = typer.Option(False, "--force", help="With --output: replace an existing file."),
 ) -> None:
     from spinetriage import report
@@ -237,6 +239,12 @@ def ask(
         e.stdout.write(report.to_json(result) + "\n")
     elif fmt_name == "markdown":
         e.stdout.write(report.to_markdown(result))
+    elif fmt_name == "fhir":
+        from datetime import date
+
+        from spinetriage import fhir
+
+        e.stdout.write(fhir.to_json(result, date.today()) + "\n")
     else:
         from spinetriage.render import print_report
 
@@ -285,8 +293,12 @@ def _choice(flag: str, value: str, accepted: tuple[str, ...]) -> str:
     return word
 
 
+def _or(words: list[str]) -> str:
+    return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else "".join(words)
+
+
 def _output_target(output: str | None, fmt: str | None, force: bool) -> tuple[Path | None, str]:
-    from spinetriage.report import EXTENSIONS
+    from spinetriage.report import FORMATS, format_of, main_extensions
 
     if output is None:
         if force:
@@ -294,10 +306,10 @@ def _output_target(output: str | None, fmt: str | None, force: bool) -> tuple[Pa
         return None, ""
     path = Path(output)
     if fmt is None:
-        out_format = EXTENSIONS.get(path.suffix.lower())
+        out_format = format_of(path.name)
         if out_format is None:
             raise UsageError(f"--output: cannot tell the format of {output!r} from its extension; "
-                             f"use .md, .json or .txt, or give --format text|json|markdown")
+                             f"use {_or(main_extensions())}, or give --format {'|'.join(FORMATS)}")
     else:
         out_format = fmt.strip().lower()
     if path.is_dir():
@@ -321,6 +333,10 @@ def _save(result: Any, path: Path, out_format: str, force: bool, e: Environment)
         text = report.to_json(result, saved=today) + "\n"
     elif out_format == "markdown":
         text = report.to_markdown(result, saved=today)
+    elif out_format == "fhir":
+        from spinetriage import fhir
+
+        text = fhir.to_json(result, today) + "\n"
     else:
         from spinetriage.render import report_as_text
 
@@ -367,7 +383,8 @@ Examples:
 def batch(
     file: str = typer.Argument("-", metavar="[FILE|-]", help="Records to read; - or nothing reads stdin."),
     input_format: Optional[str] = typer.Option(
-        None, "--input-format", metavar="FORMAT", help="jsonl (default) or csv; a .csv file is read as CSV."),
+        None, "--input-format", metavar="FORMAT",
+        help="jsonl (default), csv, or fhir (FHIR QuestionnaireResponses, one a line); a .csv file is read as CSV."),
     rules: Optional[str] = typer.Option(None, "--rules", metavar="PATH", help="Use this rules file instead of the shipped one."),
 ) -> None:
     from spinetriage import batch as core
@@ -472,6 +489,32 @@ def rules_list(
     from spinetriage.render import print_rules_table
 
     print_rules_table(rows, e)
+
+
+@rules_app.command("questionnaire", help="Print the interview as a FHIR R4 Questionnaire (JSON), for a "
+                   "clinic's forms engine.\n\n\b\nExamples:\n  spinetriage rules questionnaire > questionnaire.json\n"
+                   "  spinetriage rules questionnaire my-rules.yaml")
+@_guard
+def rules_questionnaire(path: Optional[str] = RULES_PATH) -> None:
+    import json
+
+    from spinetriage import fhir
+    from spinetriage.rules import load_rules
+
+    env().stdout.write(json.dumps(fhir.questionnaire(load_rules(path)), ensure_ascii=False, indent=2) + "\n")
+
+
+@rules_app.command("codesystem", help="Print the FHIR R4 CodeSystem of outcome and answer codes (JSON).\n\n"
+                   "\b\nExamples:\n  spinetriage rules codesystem > codesystem.json\n"
+                   "  spinetriage rules codesystem my-rules.yaml")
+@_guard
+def rules_codesystem(path: Optional[str] = RULES_PATH) -> None:
+    import json
+
+    from spinetriage import fhir
+    from spinetriage.rules import load_rules
+
+    env().stdout.write(json.dumps(fhir.codesystem(load_rules(path)), ensure_ascii=False, indent=2) + "\n")
 
 
 @rules_app.command("schema", help="Print the JSON Schema of the rules file (for editors).\n\n"

@@ -10,8 +10,27 @@ from typing import Any
 from spinetriage.answers import QUESTIONS, RED_FLAGS, format_duration
 from spinetriage.engine import Result
 
-FORMATS = ("text", "json", "markdown")
-EXTENSIONS = {".md": "markdown", ".markdown": "markdown", ".json": "json", ".txt": "text", ".text": "text"}
+FORMATS = ("text", "json", "markdown", "fhir")
+#: ``--output`` extensions; the longest that ends the name wins (``.fhir.json`` over ``.json``).
+EXTENSIONS = {".md": "markdown", ".markdown": "markdown", ".json": "json", ".txt": "text", ".text": "text",
+              ".fhir.json": "fhir"}
+
+
+def main_extensions() -> list[str]:
+    """One extension per format, as help and messages name them: .md, .json, .txt, ..."""
+    first: dict[str, str] = {}
+    for ext, fmt in EXTENSIONS.items():
+        first.setdefault(fmt, ext)
+    return list(first.values())
+
+
+def format_of(name: str) -> str | None:
+    """The report format a file name asks for by its extension, or None."""
+    lower = name.lower()
+    for ext in sorted(EXTENSIONS, key=len, reverse=True):
+        if lower.endswith(ext) and len(lower) > len(ext):
+            return EXTENSIONS[ext]
+    return None
 
 LABELS = {
     "location": "Where it hurts",

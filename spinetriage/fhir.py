@@ -1,0 +1,542 @@
+"""FHIR R4 (4.0.1) for clinic systems: the interview as a Questionnaire, the codes as a
+CodeSystem, a result as a Bundle (QuestionnaireResponse + RiskAssessment), and a
+QuestionnaireResponse read back as a batch record.
+
+Pure: FHIR JSON is plain data, built and read here with dicts; no FHIR library is
+imported at run time (the tests validate everything against ``fhir.resources``).
+Every item, option and code comes from the vocabulary in ``answers`` (QUESTIONS,
+CHECKLISTS, RED_FLAGS, TIERS) and from the rules file (outcomes, titles, version);
+nothing here names a particular answer, sign or outcome.
+
+The URLs below are canonical identifiers, not addresses: nothing is ever fetched from
+them (``.example`` is reserved and never resolves). No patient identity is ever written.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any, Mapping
+
+from spinetriage._version import __version__
+from spinetriage.answers import CHECKLISTS, QUESTIONS, RED_FLAGS, TIERS, UNITS, Answers, Checklist
+from spinetriage.engine import Result
+from spinetriage.errors import AnswerError
+from spinetriage.rules import PHASES, RuleSet, load_rules
+
+BASE = "https://spinetriage.example/fhir"
+CODESYSTEM_URL = f"{BASE}/CodeSystem/spinetriage"
+QUESTIONNAIRE_URL = f"{BASE}/Questionnaire/spine-pain"
+EXTENSION_URL = f"{BASE}/StructureDefinition"
+UCUM = "http://unitsofmeasure.org"
+#: The checklist answer "none of these apply": an answer, distinct from no answer at all.
+NONE_CODE = "none-of-these"
+NONE_DISPLAY = "None of these"
+#: How a person is named where FHIR requires a subject: a display only, identifying no one.
+ANONYMOUS = {"display": "Anonymous: the person who answered (no identity recorded)"}
+#: UCUM codes for how long, as the flags count them (a month is 30 days, a year 365).
+DURATION_UNITS = (("d", "day", "d"), ("wk", "week", "w"), ("mo", "month", "m"), ("a", "year", "y"))
+RESPONSE_STATUSES = ("completed", "amended", "stopped", "in-progress")
+
+_EXT_OPTION_EXCLUSIVE = "http://hl7.org/fhir/StructureDefinition/questionnaire-optionExclusive"
+_EXT_UNIT_OPTION = "http://hl7.org/fhir/StructureDefinition/questionnaire-unitOption"
+_EXT_MIN = "http://hl7.org/fhir/StructureDefinition/minValue"
+_EXT_MAX = "http://hl7.org/fhir/StructureDefinition/maxValue"
+_NOT_SELECTABLE = "http://hl7.org/fhir/concept-properties#notSelectable"
+_LABELS_FALLBACK = {"red_flags": "Warning signs"}
+_ITEM_TYPES = {"set": "choice", "choice": "choice", "bool": "boolean", "int": "integer"}
+
+
+def _labels() -> dict[str, str]:
+    from spinetriage.report import LABELS
+
+    return {**_LABELS_FALLBACK, **LABELS}
+
+
+# --- the order of the interview ---------------------------------------------------------
+
+
+def _question_keys() -> list[str]:
+    """The answers asked as questions (the red flags are asked as checklists)."""
+    return [key for key in QUESTIONS if key != "red_flags"]
+
+
+def link_ids() -> list[str]:
+    """Every item's linkId, in the order the interview asks them."""
+    return ([c.id for c in CHECKLISTS if c.before_questions] + _question_keys()
+            + [c.id for c in CHECKLISTS if not c.before_questions])
+
+
+def _checklist_by_id() -> dict[str, Checklist]:
+    return {c.id: c for c in CHECKLISTS}
+
+
+def coding(code: str, display: str | None = None) -> dict[str, str]:
+    out = {"system": CODESYSTEM_URL, "code": code}
+    if display:
+        out["display"] = display
+    return out
+
+
+# --- the CodeSystem ---------------------------------------------------------------------
+
+
+def codesystem(rules: RuleSet | None = None) -> dict[str, Any]:
+    """Outcome, phase, answer and red-flag codes, versioned with the rules."""
+    rules = rules or load_rules()
+    questions = QUESTIONS
+
+    def group(code: str, display: str, children: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"code": code, "display": display,
+                "property": [{"code": "notSelectable", "valueBoolean": True}], "concept": children}
+
+    concepts = [
+        group("outcome", "Outcomes, most urgent first", [
+            {"code": o.id, "display": o.title, "definition": o.advice,
+             "property": [{"code": "rank", "valueInteger": o.rank}]}
+            for o in rules.outcomes
+        ]),
+        group("phase", "Pain phases, from how long it has lasted", [
+            {"code": p, "display": p, "definition": rules.phases.get(p, {}).get("text", p)} for p in PHASES
+        ]),
+    ]
+    for key, q in questions.items():
+        if q.kind not in ("set", "choice") or key == "red_flags":
+            continue
+        concepts.append(group(key, _labels().get(key, key), [
+            {"code": value, "display": words} for value, words in q.choices.items()
+        ]))
+    concepts.append(group("red_flags", "Warning signs and risk factors (the red-flag ids)", [
+        {"code": sign, "display": words, "property": [{"code": "tier", "valueCode": TIERS[sign]}]}
+        for sign, words in RED_FLAGS.items()
+    ]))
+    concepts.append({"code": NONE_CODE, "display": NONE_DISPLAY,
+                     "definition": "The answer to a checklist when none of its signs applies "
+                                   "(an unanswered checklist is not answered, not none)."})
+    codes = [c["code"] for c in _flatten(concepts)]
+    duplicates = sorted({c for c in codes if codes.count(c) > 1})
+    if duplicates:  # a vocabulary change that FHIR codes cannot tell apart
+        raise ValueError(f"codes used twice in the CodeSystem: {', '.join(duplicates)}")
+    return {
+        "resourceType": "CodeSystem",
+        "id": "spinetriage",
+        "url": CODESYSTEM_URL,
+        "version": rules.version,
+        "name": "SpinetriageCodes",
+        "title": "spinetriage: outcome and answer codes",
+        "status": "active",
+        "experimental": False,
+        "publisher": "spinetriage",
+        "description": ("Codes of the spinetriage spine-pain self-triage: the outcome ladder (most urgent "
+                        "first), the pain phases, the answer values and the red-flag ids. The url is an "
+                        "identifier, not an address. Not a diagnosis."),
+        "caseSensitive": True,
+        "hierarchyMeaning": "grouped-by",
+        "content": "complete",
+        "count": len(codes),
+        "property": [
+            {"code": "notSelectable", "uri": _NOT_SELECTABLE, "type": "boolean",
+             "description": "A group heading, not a code to use"},
+            {"code": "rank", "type": "integer", "description": "Outcome urgency: 0 is the most urgent"},
+            {"code": "tier", "type": "code",
+             "description": "emergency and urgent: the least outcome this sign alone leads to; "
+                            "risk: counts only as the rules say"},
+        ],
+        "concept": concepts,
+    }
+
+
+def _flatten(concepts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for c in concepts:
+        out.append(c)
+        out.extend(_flatten(c.get("concept", [])))
+    return out
+
+
+# --- the Questionnaire ------------------------------------------------------------------
+
+
+def _emergency_codes(checklist_ids: list[str]) -> list[str]:
+    by_id = _checklist_by_id()
+    return [s for cid in checklist_ids for s in by_id[cid].items if TIERS.get(s) == "emergency"]
+
+
+def _enable_when(earlier: list[str]) -> dict[str, Any]:
+    """Asked only when no emergency sign was ticked in an earlier checklist (they end the questions)."""
+    by_id = _checklist_by_id()
+    conditions = [
+        {"question": cid, "operator": "!=", "answerCoding": coding(sign, RED_FLAGS[sign])}
+        for cid in earlier for sign in by_id[cid].items if TIERS.get(sign) == "emergency"
+    ]
+    if not conditions:
+        return {}
+    return {"enableWhen": conditions, "enableBehavior": "all"}
+
+
+def _question_item(key: str) -> dict[str, Any]:
+    q = QUESTIONS[key]
+    item: dict[str, Any] = {"linkId": key, "text": _labels().get(key, key), "required": True}
+    if key == "duration_days":
+        # how long, with a unit as the flags take it (3d, 2w, 4m, 1y)
+        item["type"] = "quantity"
+        item["extension"] = [{"url": _EXT_UNIT_OPTION, "valueCoding": {"system": UCUM, "code": code, "display": name}}
+                             for code, name, _ in DURATION_UNITS]
+        return item
+    item["type"] = _ITEM_TYPES[q.kind]
+    if q.kind in ("set", "choice"):
+        item["repeats"] = q.kind == "set"
+        item["answerOption"] = [{"valueCoding": coding(v, words)} for v, words in q.choices.items()]
+    elif q.kind == "int" and q.bounds:
+        item["extension"] = [{"url": _EXT_MIN, "valueInteger": q.bounds[0]},
+                             {"url": _EXT_MAX, "valueInteger": q.bounds[1]}]
+    return item
+
+
+def _checklist_item(c: Checklist) -> dict[str, Any]:
+    options = [{"valueCoding": coding(sign, RED_FLAGS[sign])} for sign in c.items]
+    options.append({"valueCoding": coding(NONE_CODE, NONE_DISPLAY),
+                    "extension": [{"url": _EXT_OPTION_EXCLUSIVE, "valueBoolean": True}]})
+    return {"linkId": c.id, "prefix": c.heading, "text": f"{c.heading}. {c.question} (tick all that apply)",
+            "type": "choice", "repeats": True, "required": True, "answerOption": options}
+
+
+def questionnaire(rules: RuleSet | None = None) -> dict[str, Any]:
+    """The interview as a Questionnaire, in the order spinetriage asks it."""
+    rules = rules or load_rules()
+    by_id = _checklist_by_id()
+    items = []
+    lists_so_far: list[str] = []
+    for link in link_ids():
+        item = _checklist_item(by_id[link]) if link in by_id else _question_item(link)
+        item.update(_enable_when(lists_so_far))
+        items.append(item)
+        if link in by_id:
+            lists_so_far.append(link)
+    return {
+        "resourceType": "Questionnaire",
+        "id": "spine-pain",
+        "url": QUESTIONNAIRE_URL,
+        "version": rules.version,
+        "name": "SpinePainTriage",
+        "title": "Spine pain self-triage",
+        "status": "active",
+        "experimental": False,
+        "subjectType": ["Patient"],
+        "publisher": "spinetriage",
+        "description": ("The spinetriage interview: where to go, how soon, and why. Not a diagnosis. An "
+                        "emergency sign ends the questions (the items after it are not enabled). Codes: "
+                        f"{CODESYSTEM_URL}. The url is an identifier, not an address."),
+        "item": items,
+    }
+
+
+# --- a result as a Bundle -----------------------------------------------------------------
+
+
+def _asked_checklists(answers: Answers, ended_early: bool) -> list[Checklist]:
+    """The checklists answered: all of them, or, when an emergency ended the questions,
+    those up to the last one holding a sign (the questions stopped there)."""
+    if answers.red_flags is None:
+        return []
+    order = [c for c in CHECKLISTS if c.before_questions] + [c for c in CHECKLISTS if not c.before_questions]
+    if not ended_early:
+        return order
+    last = max((i for i, c in enumerate(order) if answers.red_flags & set(c.items)), default=-1)
+    return order[:last + 1]
+
+
+def _answer_values(key: str, value: Any) -> list[dict[str, Any]]:
+    q = QUESTIONS[key]
+    if key == "duration_days":
+        return [{"valueQuantity": {"value": value, "unit": "days", "system": UCUM, "code": "d"}}]
+    if q.kind == "set":
+        return [{"valueCoding": coding(v, words)} for v, words in q.choices.items() if v in value]
+    if q.kind == "choice":
+        return [{"valueCoding": coding(value, q.choices[value])}]
+    if q.kind == "bool":
+        return [{"valueBoolean": value}]
+    return [{"valueInteger": value}]
+
+
+def response(result: Result, when: date | None = None) -> dict[str, Any]:
+    """The answers of ``result`` as a QuestionnaireResponse: only the items asked.
+
+    ``stopped`` (partly filled out, no more to come) when an emergency ended the questions.
+    """
+    answers = result.answers
+    labels = _labels()
+    asked = {c.id: c for c in _asked_checklists(answers, result.ended_early)}
+    items = []
+    for link in link_ids():
+        if link in asked:
+            c = asked[link]
+            present = [s for s in c.items if s in (answers.red_flags or ())]
+            values = [{"valueCoding": coding(s, RED_FLAGS[s])} for s in present] or [
+                {"valueCoding": coding(NONE_CODE, NONE_DISPLAY)}]
+            items.append({"linkId": link, "text": f"{c.heading}. {c.question}", "answer": values})
+        elif link in QUESTIONS and getattr(answers, link) is not None:
+            items.append({"linkId": link, "text": labels.get(link, link),
+                          "answer": _answer_values(link, getattr(answers, link))})
+    out: dict[str, Any] = {
+        "resourceType": "QuestionnaireResponse",
+        "questionnaire": f"{QUESTIONNAIRE_URL}|{result.rules_version}",
+        "status": "stopped" if result.ended_early else "completed",
+    }
+    if when is not None:
+        out["authored"] = when.isoformat()
+    out["item"] = items
+    return out
+
+
+def _extension(name: str, **value: Any) -> dict[str, Any]:
+    return {"url": f"{EXTENSION_URL}/{name}", **value}
+
+
+def risk_assessment(result: Result, basis: str | None = None, when: date | None = None) -> dict[str, Any]:
+    """The recommendation as a RiskAssessment: the outcome coded, each reason, the disclaimer."""
+    outcome = {"coding": [coding(result.outcome, result.title)], "text": result.title}
+    prediction: dict[str, Any] = {"outcome": outcome}
+    if result.reasons:
+        prediction["rationale"] = "\n".join(f"{r.text} (Source: {r.source}; rule {r.rule})" for r in result.reasons)
+        prediction["extension"] = [
+            _extension("reason", extension=[
+                {"url": "rule", "valueCode": r.rule},
+                {"url": "outcome", "valueCoding": coding(r.outcome)},
+                {"url": "text", "valueString": r.text},
+                {"url": "source", "valueString": r.source},
+            ]) for r in result.reasons
+        ]
+    else:
+        from spinetriage.report import NO_REASON
+
+        prediction["rationale"] = NO_REASON
+    net = result.safety_net or {}
+    notes = [result.disclaimer] if result.disclaimer else []
+    if result.phase_text:
+        notes.append(result.phase_text)
+    if net.get("emergency_signs"):
+        notes.append("Call the emergency number at once if you have: " + "; ".join(net["emergency_signs"]) + ".")
+    if net.get("if_worse"):
+        notes.append(net["if_worse"])
+    if result.ended_early:
+        from spinetriage.report import ENDED_EARLY
+
+        notes.append(ENDED_EARLY)
+    out: dict[str, Any] = {"resourceType": "RiskAssessment"}
+    if result.phase:
+        out["extension"] = [_extension("phase", valueCoding=coding(result.phase))]
+    out.update({
+        "status": "final",
+        "method": {"text": f"spinetriage {__version__}, rules version {result.rules_version}"},
+        "code": {"text": "Spine pain self-triage"},
+        "subject": dict(ANONYMOUS),
+    })
+    if when is not None:
+        out["occurrenceDateTime"] = when.isoformat()
+    if basis:
+        out["basis"] = [{"reference": basis}]
+    out["prediction"] = [prediction]
+    mitigation = " ".join([result.advice, *result.steps]).strip()
+    if mitigation:
+        out["mitigation"] = mitigation
+    out["note"] = [{"text": n} for n in notes if n]
+    return out
+
+
+def bundle(result: Result, when: date | None = None) -> dict[str, Any]:
+    """``ask --format fhir``: a collection Bundle of the QuestionnaireResponse and the RiskAssessment."""
+    qr_url, ra_url = f"urn:uuid:{uuid.uuid4()}", f"urn:uuid:{uuid.uuid4()}"
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"fullUrl": qr_url, "resource": response(result, when)},
+            {"fullUrl": ra_url, "resource": risk_assessment(result, qr_url, when)},
+        ],
+    }
+
+
+def to_json(result: Result, when: date | None = None) -> str:
+    import json
+
+    return json.dumps(bundle(result, when), ensure_ascii=False, indent=2)
+
+
+# --- a QuestionnaireResponse back to a record ------------------------------------------------
+
+
+def ResponseError(where: str, problem: str, accepted: str) -> AnswerError:  # noqa: N802 - reads as a raise
+    """A QuestionnaireResponse that does not answer the Questionnaire, naming the item.
+
+    A plain ``AnswerError`` (its ``field`` is where), so batch words it like any other.
+    """
+    return AnswerError(where, None, accepted, problem)
+
+
+def _the_response(resource: Any) -> Mapping[str, Any]:
+    if not isinstance(resource, Mapping):
+        raise ResponseError("resourceType", "not a JSON object",
+                            "each line must be one QuestionnaireResponse, or a Bundle holding one")
+    kind = resource.get("resourceType")
+    if kind == "QuestionnaireResponse":
+        return resource
+    if kind == "Bundle":
+        found = [e.get("resource") for e in resource.get("entry") or () if isinstance(e, Mapping)
+                 and isinstance(e.get("resource"), Mapping)
+                 and e["resource"].get("resourceType") == "QuestionnaireResponse"]
+        if len(found) == 1:
+            return found[0]
+        raise ResponseError("Bundle", f"holds {len(found)} QuestionnaireResponses",
+                            "a Bundle must hold exactly one QuestionnaireResponse")
+    raise ResponseError("resourceType", f"{kind!r} is not accepted",
+                        "accepted: QuestionnaireResponse, or a Bundle holding one")
+
+
+def response_id(resource: Any) -> str | None:
+    """The id echoed in batch output: the QuestionnaireResponse's id, else its Bundle's (never a person's)."""
+    try:
+        qr = _the_response(resource)
+    except AnswerError:
+        qr = {}
+    for candidate in (qr, resource):
+        if isinstance(candidate, Mapping) and isinstance(candidate.get("id"), str):
+            return candidate["id"]
+    return None
+
+
+def _codes(link: str, answers: list[Any], options: list[str]) -> list[str]:
+    codes = []
+    for a in answers:
+        c = a.get("valueCoding") if isinstance(a, Mapping) else None
+        if not isinstance(c, Mapping) or not isinstance(c.get("code"), str):
+            raise ResponseError(f"item {link!r}", "an answer is not a valueCoding",
+                                f"answer with valueCoding codes of {CODESYSTEM_URL}: {', '.join(options)}")
+        if c.get("system", CODESYSTEM_URL) != CODESYSTEM_URL:
+            raise ResponseError(f"item {link!r}", f"code system {c.get('system')!r} is not accepted",
+                                f"accepted: {CODESYSTEM_URL}")
+        codes.append(c["code"])
+    return codes
+
+
+def _only(link: str, answers: list[Any], field: str, kind: type | tuple[type, ...], what: str) -> Any:
+    if len(answers) != 1:
+        raise ResponseError(f"item {link!r}", f"has {len(answers)} answers", f"give exactly one {what}")
+    a = answers[0]
+    value = a.get(field) if isinstance(a, Mapping) else None
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ResponseError(f"item {link!r}", f"the answer is not a {field}", f"give one {field}: {what}")
+    return value
+
+
+def _duration_text(link: str, answers: list[Any]) -> str:
+    quantity = _only(link, answers, "valueQuantity", Mapping, "duration with a unit")
+    units = ", ".join(code for code, _, _ in DURATION_UNITS)
+    value, unit = quantity.get("value"), quantity.get("code") or quantity.get("unit")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not isinstance(unit, str):
+        raise ResponseError(f"item {link!r}", "the quantity needs a number and a unit",
+                            f"a valueQuantity with a value and a UCUM code: {units}")
+    letter = {code: short for code, _, short in DURATION_UNITS}.get(unit)
+    if letter is None and unit.strip().lower() not in UNITS:
+        raise ResponseError(f"item {link!r}", f"unit {unit!r} is not accepted", f"accepted UCUM codes: {units}")
+    number = int(value) if isinstance(value, float) and value.is_integer() else value
+    return f"{number}{letter or ' ' + unit.strip().lower()}"
+
+
+def read_response(resource: Any, bad: str | None = None) -> tuple[Any, str | None, str | None]:
+    """A QuestionnaireResponse (or a Bundle holding one) -> the batch reader's (record, problem, bad).
+
+    ``record`` is the record JSON Lines uses, so the same answers take the same path and give
+    the same outcome however they come. ``problem``: the line is not a response at all.
+    ``bad``: what does not answer the Questionnaire (an unknown item, a wrong value type, an
+    unanswered item...), naming the item; like a bad value, it stops the triage unless the
+    answers that can be read already give the most urgent outcome for certain, so an
+    emergency sign is never masked. ``bad`` given by the caller (the line's encoding) comes first.
+    """
+    try:
+        record, problems = record_from_response(resource)
+    except AnswerError as exc:
+        return {"id": response_id(resource)}, exc.describe(exc.field), None
+    messages = ([bad] if bad else []) + [p.describe(p.field) for p in problems]
+    return record, None, "; ".join(messages) if messages else None
+
+
+def record_from_response(resource: Any) -> tuple[dict[str, Any], list[AnswerError]]:
+    """A QuestionnaireResponse (or a Bundle holding one) -> (the JSON Lines record, problems).
+
+    Each problem names the item (its ``field``). The checklists answered so far give
+    ``red_flags`` (the signs ticked); when one is unanswered, that is a problem, so the
+    record is triaged only if those signs already decide it (the rules' tests on signs
+    only ever match more with more signs). Raises ``AnswerError`` when ``resource`` is not
+    a QuestionnaireResponse or a Bundle holding exactly one.
+    """
+    qr = _the_response(resource)
+    record: dict[str, Any] = {}
+    if response_id(resource) is not None:
+        record["id"] = response_id(resource)
+    problems: list[AnswerError] = []
+
+    canonical = qr.get("questionnaire")
+    if canonical is not None and (not isinstance(canonical, str) or canonical.split("|")[0] != QUESTIONNAIRE_URL):
+        problems.append(ResponseError("questionnaire", f"{canonical!r} is another Questionnaire",
+                                      f"accepted: {QUESTIONNAIRE_URL} (with |version or without)"))
+    if qr.get("status") not in RESPONSE_STATUSES:
+        problems.append(ResponseError("status", f"{qr.get('status')!r} is not accepted",
+                                      "accepted: " + ", ".join(RESPONSE_STATUSES)))
+
+    by_id = _checklist_by_id()
+    known = link_ids()
+    seen: set[str] = set()
+    signs: set[str] = set()
+    items = qr.get("item") or []
+    if not isinstance(items, list):
+        items = []
+        problems.append(ResponseError("item", "is not a list", "a list of items with linkIds"))
+    for item in items:
+        link = item.get("linkId") if isinstance(item, Mapping) else None
+        answers = (item.get("answer") or []) if isinstance(item, Mapping) else []
+        try:
+            if link not in known:
+                raise ResponseError(f"item {link!r}", "is not in the Questionnaire", "linkIds: " + ", ".join(known))
+            if link in seen:
+                raise ResponseError(f"item {link!r}", "is answered twice", "give each item once")
+            if not isinstance(answers, list):
+                raise ResponseError(f"item {link!r}", "answer is not a list", "a list of answers")
+            if not answers:
+                continue  # not answered
+            seen.add(link)
+            if link in by_id:
+                options = [*by_id[link].items, NONE_CODE]
+                codes = _codes(link, answers, options)
+                signs.update(c for c in codes if c in RED_FLAGS)  # never lose a sign, even beside a mistake
+                if NONE_CODE in codes and len(codes) > 1:
+                    raise ResponseError(f"item {link!r}", f"{NONE_CODE} cannot go with other answers",
+                                        f"tick the signs that apply, or {NONE_CODE} alone")
+                wrong = [c for c in codes if c not in options]
+                if wrong:
+                    raise ResponseError(f"item {link!r}", f"{wrong[0]!r} is not one of its options",
+                                        "accepted: " + ", ".join(options))
+            elif link == "duration_days":
+                record["duration"] = _duration_text(link, answers)
+            elif QUESTIONS[link].kind in ("set", "choice"):
+                q = QUESTIONS[link]
+                codes = _codes(link, answers, list(q.choices))
+                if q.kind == "choice" and len(codes) != 1:
+                    raise ResponseError(f"item {link!r}", f"has {len(codes)} answers", "give exactly one")
+                record[link] = codes if q.kind == "set" else codes[0]
+            elif QUESTIONS[link].kind == "bool":
+                record[link] = _only(link, answers, "valueBoolean", bool, "true or false")
+            else:
+                record[link] = _only(link, answers, "valueInteger", int, QUESTIONS[link].accepted())
+        except AnswerError as exc:
+            problems.append(exc)
+
+    if signs or any(c.id in seen for c in CHECKLISTS):
+        record["red_flags"] = [s for s in RED_FLAGS if s in signs]
+    missing = [link for link in known if link not in seen]
+    if missing:
+        problems.append(ResponseError(
+            f"item{'s' if len(missing) > 1 else ''} {', '.join(missing)}", "not answered",
+            f"every item needs an answer unless an emergency sign is ticked; a checklist with none "
+            f"present is answered {NONE_CODE}"))
+    return record, problems
