@@ -94,3 +94,26 @@ def test_readme_commands_work_in_a_new_shell_without_an_active_virtualenv():
     bare = [c for c in _commands(README)
             if re.search(r"(^|&&|\||;)\s*(spinetriage|python|pip|pytest)\b", c)]
     assert not bare, f"use .venv/bin/... (or say to activate the virtualenv): {bare}"
+
+
+def _text_blocks_after(marker: str) -> list[str]:
+    """The ```text blocks of the README after the first line containing ``marker``."""
+    return re.findall(r"```text\n(.*?)```", README[README.index(marker):], flags=re.S)
+
+
+def test_readme_batch_examples_are_the_example_files_and_their_real_output(cli):
+    """What the README shows for examples/ is what the files hold and what batch prints for them."""
+    jsonl_in, jsonl_out, csv_in, csv_out = _text_blocks_after("spinetriage batch examples/records.jsonl")[:4]
+    records = (ROOT / "examples" / "records.jsonl").read_text(encoding="utf-8")
+    assert records.startswith(jsonl_in)
+    proc = cli("batch", str(ROOT / "examples" / "records.jsonl"))
+    shown = jsonl_out.splitlines()
+    real = proc.stdout.splitlines()
+    assert real[:2] == shown[:2]
+    assert real[2].startswith(shown[2].split("...")[0])
+    summary = proc.stderr.strip().splitlines()[-1]
+    assert f"(`{summary}`" in README.replace("\n", " ")
+    assert csv_in == (ROOT / "examples" / "intake.csv").read_text(encoding="utf-8")
+    proc = cli("batch", str(ROOT / "examples" / "intake.csv"))
+    assert proc.stdout == csv_out, "update the README's CSV output: the rules changed"
+    assert proc.returncode == 1 and "1 error" in proc.stderr
