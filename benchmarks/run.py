@@ -1,21 +1,34 @@
-"""Benchmarks for the two performance targets of spinetriage.
+"""Benchmarks for the performance targets of spinetriage.
 
-    python benchmarks/run.py [--records N] [--runs N] [--throughput-runs N] [--scale K]
+    python benchmarks/run.py [--runs N] [--records N] [--memory-records N,N,N] [--large] [--skip SECTION ...]
 
-1. Start-up: ``spinetriage ask`` with every answer as a flag and ``--format json`` against a
-   minimal one-command Typer app that prints JSON (written to a temporary folder), both run
-   alternately with this interpreter. Target: median ratio at most 1.2.
-2. Batch: ``spinetriage batch`` over N generated JSON Lines records (a few per cent bad: bad
-   JSON, unknown values, missing fields, non-object JSON, blank lines) against a bare loop that
-   only does ``json.loads`` and ``json.dumps`` per line, same interpreter, same file, run
-   alternately. Target: throughput ratio at least 0.5. Peak RSS of batch over K x N records
-   against N records (each measured as the only child of a small wrapper process, from
-   ``resource.getrusage(RUSAGE_CHILDREN)``). Target: at most 1.3.
+Run it with the interpreter that has spinetriage installed (the virtualenv's python); it
+refuses to run otherwise. Sections (each a small function below; ``--skip`` leaves one out):
+
+1. startup: ``python -c pass``, ``spinetriage ask`` with every answer as a flag and
+   ``--format json``, the same with the text report, and a minimal one-command Typer app
+   printing JSON, all run in the same interleaved rounds (15 by default, order rotated each
+   round). Targets: JSON path at most 6x ``python -c pass``, text report at most 10x. The
+   Typer app ratio is shown for reference only (it was the yardstick before issue 12: a
+   yardstick that slows down with Typer itself hides what Typer costs).
+2. throughput: ``spinetriage batch`` over N generated JSON Lines records (a few per cent
+   bad) against a bare ``json.loads``/``json.dumps`` loop over the same file, run
+   alternately. Target: at least 0.5x the loop's records per second.
+3. memory: peak RSS of ``batch`` over 10k, 100k and 1M generated records (each the only
+   child of a small wrapper, ``getrusage(RUSAGE_CHILDREN)``). Target: the largest at most
+   1.3x the smallest.
+4. scaling: rules files of 30, 300 and 3,000 generated rules (one rule per emergency and
+   urgent sign, the rest like the shipped ones): time to load and check each (best of a few,
+   in one fresh process per size), and ``rules validate`` of the largest (every rule is then
+   reported as not exercised by a case, so printing many problems is timed too). Target:
+   10x the rules at most 12x the time. ``--large`` adds 10,000 rules.
 
 Every process is timed by wall clock, start-up included, in the same environment: bytecode
-cached (in the temporary folder; a warm-up run of each fills it), default buffering
-(PYTHONDONTWRITEBYTECODE and PYTHONUNBUFFERED are left out). Nothing is written outside the
-temporary folder, which is removed at the end. Exit status 0 when every target is met, 1 if not.
+cached (in the temporary folder; warm-up runs fill it), default buffering (PYTHONDONTWRITEBYTECODE
+and PYTHONUNBUFFERED are left out). A process that exits with an unexpected code stops the
+run with its last error line: no ratio is ever printed for a crashing process. Nothing is
+written outside the temporary folder, which is removed at the end. Exit status 0 when every
+target is met, 1 if not, 2 when the benchmark could not run.
 """
 
 from __future__ import annotations
@@ -35,14 +48,17 @@ import tempfile
 import time
 from pathlib import Path
 
-STARTUP_TARGET = 1.2
+STARTUP_JSON_TARGET = 6.0
+STARTUP_TEXT_TARGET = 10.0
 THROUGHPUT_TARGET = 0.5
 MEMORY_TARGET = 1.3
+SCALING_TARGET = 12.0  # 10x the rules: at most this many times the time
 
-ASK_ARGS = [
+CALM_ARGS = [
     "ask", "--location", "lower-back", "--duration", "6w", "--radiation", "legs", "--no-recurrent",
-    "--limits-activities", "--age", "42", "--no-red-flags", "--format", "json",
+    "--limits-activities", "--age", "42", "--no-red-flags",
 ]
+ASK_ARGS = CALM_ARGS + ["--format", "json"]  # kept under this name for other sections
 
 BASELINE_APP = '''\
 import json
@@ -82,9 +98,28 @@ import resource
 import subprocess
 import sys
 
-subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=False)
+proc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+if proc.returncode not in (0, 1):
+    sys.stderr.write(proc.stderr.decode("utf-8", "replace"))
+    sys.exit(proc.returncode or 1)
 kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 print(kb // 1024 if sys.platform == "darwin" else kb)  # macOS reports bytes, Linux KiB
+'''
+
+LOAD_TIMER = '''\
+import sys
+import time
+
+from spinetriage.rules import default_rules_path, load_rules_text
+
+load_rules_text(default_rules_path().read_text(encoding="utf-8"))  # warm-up: imports, caches
+text = open(sys.argv[1], encoding="utf-8").read()
+best = float("inf")
+for _ in range(int(sys.argv[2])):
+    start = time.perf_counter()
+    load_rules_text(text, sys.argv[1])
+    best = min(best, time.perf_counter() - start)
+print(best)
 '''
 
 LOCATIONS = ["neck", "mid-back", "lower-back", "lumbar", "cervical", "thoracic"]
@@ -93,6 +128,13 @@ URGENT = ["fever", "infection-risk", "cancer-history", "weight-loss", "night-pai
           "clumsy-hands", "fragility-fracture", "lump-deformity"]
 EMERGENCY = ["saddle-numbness", "bladder-bowel", "both-legs", "rapid-weakness", "chest-pain"]
 ANSWER_KEYS = ["location", "duration", "radiation", "recurrent", "limits_activities", "age", "red_flags"]
+
+
+class BenchmarkError(Exception):
+    """The benchmark cannot go on (a command failed); no ratio is printed."""
+
+
+# --- generated data ------------------------------------------------------------------------
 
 
 def record_lines(count: int, seed: int = 7):
@@ -141,6 +183,41 @@ def write_records(path: Path, count: int) -> int:
     return non_blank
 
 
+def rules_text(count: int, shipped: str, tiers: dict[str, str], seed: int = 11) -> str:
+    """A valid rules file of ``count`` rules: the shipped file's outcomes, phases and safety net,
+    one rule for each emergency and urgent sign (so that the file keeps the safety invariant),
+    then rules with conditions and texts like the shipped ones. No cases."""
+    head = shipped[: shipped.index("\nrules:")] + "\nrules:\n"
+    rnd = random.Random(seed)
+    out = [head]
+    signs = [s for s, tier in tiers.items() if tier in ("emergency", "urgent")]
+    for n in range(count):
+        if n < len(signs):
+            sign = signs[n]
+            outcome = "emergency" if tiers[sign] == "emergency" else "urgent"
+            when = f"{{red_flags: {{includes: {sign}}}}}"
+        else:
+            outcome = rnd.choice(["urgent", "doctor", "doctor", "physical-therapy", "self-care"])
+            parts = [f"{{age: {{at_least: {rnd.randint(16, 80)}}}}}",
+                     f"{{duration_days: {{at_least: {rnd.randint(1, 20)}w}}}}",
+                     f"{{location: {{includes: {rnd.choice(LOCATIONS[:3])}}}}}",
+                     f"{{radiation: {{in: [{', '.join(rnd.sample(RADIATION, 2))}]}}}}",
+                     f"{{recurrent: {{is: {rnd.choice(['true', 'false'])}}}}}"]
+            when = f"{{all: [{', '.join(rnd.sample(parts, rnd.randint(1, 3)))}]}}"
+        out.append(
+            f"  - id: generated-rule-{n}\n"
+            f"    outcome: {outcome}\n"
+            f"    when: {when}\n"
+            f"    reason: \"Generated rule {n} for the benchmark: these answers together call for this outcome, "
+            f"in words as plain and as long as the shipped rules use.\"\n"
+            f"    source: \"benchmarks/run.py, generated; a named guideline or a quote from the article goes here\"\n"
+        )
+    return "".join(out)
+
+
+# --- running things -------------------------------------------------------------------------
+
+
 def spinetriage_command() -> list[str]:
     """The installed console script run by this interpreter, else ``python -m spinetriage``."""
     script = Path(sys.executable).parent / "spinetriage"
@@ -156,38 +233,49 @@ def spinetriage_command() -> list[str]:
 CHILD_ENV = dict(os.environ)
 
 
-def timed(cmd: list[str], stdout=subprocess.DEVNULL) -> float:
+def check(cmd: list[str], proc: subprocess.CompletedProcess, ok: tuple[int, ...]) -> None:
+    if proc.returncode not in ok:
+        err = proc.stderr.decode("utf-8", "replace") if isinstance(proc.stderr, bytes) else (proc.stderr or "")
+        last = err.strip().splitlines()[-1] if err.strip() else "(nothing on stderr)"
+        raise BenchmarkError(f"{' '.join(cmd)} exited with {proc.returncode}: {last}")
+
+
+def timed(cmd: list[str], stdout=subprocess.DEVNULL, ok: tuple[int, ...] = (0,)) -> float:
+    """Wall time of one run; a run that exits with a code not in ``ok`` stops the benchmark."""
     start = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=stdout, stderr=subprocess.DEVNULL, env=CHILD_ENV, check=False)
+    proc = subprocess.run(cmd, stdout=stdout, stderr=subprocess.PIPE, env=CHILD_ENV, check=False)
     elapsed = time.perf_counter() - start
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"benchmark: {' '.join(cmd)} exited with {proc.returncode}")
+    check(cmd, proc, ok)
     return elapsed
 
 
-def alternate(a: list[str], b: list[str], runs: int, warmup: int = 2) -> tuple[list[float], list[float]]:
-    """Run ``a`` and ``b`` alternately (after a warm-up of each); wall times in seconds."""
+def interleaved(cmds: dict[str, list[str]], runs: int, warmup: int = 2,
+                ok: tuple[int, ...] = (0,)) -> dict[str, list[float]]:
+    """Run every command once per round, the order rotated each round (after warm-ups)."""
+    names = list(cmds)
     for _ in range(warmup):
-        timed(a)
-        timed(b)
-    ta: list[float] = []
-    tb: list[float] = []
+        for name in names:
+            timed(cmds[name], ok=ok)
+    times: dict[str, list[float]] = {name: [] for name in names}
     for i in range(runs):
-        first, second = (a, b) if i % 2 == 0 else (b, a)
-        t1, t2 = timed(first), timed(second)
-        if first is a:
-            ta.append(t1)
-            tb.append(t2)
-        else:
-            ta.append(t2)
-            tb.append(t1)
-    return ta, tb
+        order = names[i % len(names):] + names[: i % len(names)]
+        for name in order:
+            times[name].append(timed(cmds[name], ok=ok))
+    return times
+
+
+def alternate(a: list[str], b: list[str], runs: int, warmup: int = 2,
+              ok: tuple[int, ...] = (0,)) -> tuple[list[float], list[float]]:
+    """Run ``a`` and ``b`` alternately (after a warm-up of each); wall times in seconds."""
+    times = interleaved({"a": a, "b": b}, runs, warmup, ok)
+    return times["a"], times["b"]
 
 
 def peak_rss_kib(wrapper: Path, cmd: list[str]) -> int:
-    out = subprocess.run([sys.executable, str(wrapper), *cmd], capture_output=True, text=True,
-                         env=CHILD_ENV, check=True)
-    return int(out.stdout.strip())
+    proc = subprocess.run([sys.executable, str(wrapper), *cmd], capture_output=True, text=True,
+                          env=CHILD_ENV, check=False)
+    check(cmd, proc, (0,))
+    return int(proc.stdout.strip())
 
 
 def ms(values: list[float]) -> str:
@@ -198,18 +286,165 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
+def require_spinetriage() -> None:
+    """Stop with a clear message unless this interpreter can import and run spinetriage."""
+    proc = subprocess.run([sys.executable, "-c", "import spinetriage, spinetriage.cli"],
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"
+        raise BenchmarkError(
+            f"spinetriage cannot be imported by {sys.executable} ({last}); install it first "
+            "(python -m pip install .) and run this script with that interpreter, e.g. "
+            ".venv/bin/python benchmarks/run.py")
+    version = subprocess.run([*spinetriage_command(), "--version"], capture_output=True, text=True, check=False)
+    check([*spinetriage_command(), "--version"], version, (0,))
+
+
+# --- the sections ---------------------------------------------------------------------------
+
+
+def startup_section(args: argparse.Namespace, tmp: Path, spinetriage: list[str]) -> list[bool]:
+    baseline = tmp / "baseline_app.py"
+    baseline.write_text(BASELINE_APP, encoding="utf-8")
+    cmds = {
+        "pass": [sys.executable, "-c", "pass"],
+        "json": spinetriage + ASK_ARGS,
+        "text": spinetriage + CALM_ARGS,
+        "typer": [sys.executable, str(baseline), "--name", "x"],
+    }
+    times = interleaved(cmds, args.runs)
+    med = {name: statistics.median(t) for name, t in times.items()}
+    json_ratio, text_ratio = med["json"] / med["pass"], med["text"] / med["pass"]
+    oks = [json_ratio <= STARTUP_JSON_TARGET, text_ratio <= STARTUP_TEXT_TARGET]
+    print(f"\nstart-up, {args.runs} interleaved rounds")
+    print(f"  python -c pass                       {ms(times['pass'])}")
+    print(f"  spinetriage ask ... --format json    {ms(times['json'])}")
+    print(f"  spinetriage ask ... (text report)    {ms(times['text'])}")
+    print(f"  minimal Typer app printing JSON      {ms(times['typer'])}")
+    print(f"  json / python -c pass  {json_ratio:6.2f}  (target <= {STARTUP_JSON_TARGET:g})  {verdict(oks[0])}")
+    print(f"  text / python -c pass  {text_ratio:6.2f}  (target <= {STARTUP_TEXT_TARGET:g})  {verdict(oks[1])}")
+    print(f"  json / Typer app       {med['json'] / med['typer']:6.2f}  (for reference)")
+    if args.runs < 15:
+        print("  note: fewer than 15 rounds; the targets ask for at least 15")
+    return oks
+
+
+def throughput_section(args: argparse.Namespace, tmp: Path, spinetriage: list[str]) -> list[bool]:
+    data = tmp / "records.jsonl"
+    expected = write_records(data, args.records)
+    loop = tmp / "bare_loop.py"
+    loop.write_text(BARE_LOOP, encoding="utf-8")
+    batch_cmd = spinetriage + ["batch", str(data)]
+
+    # Sanity: one result line per non-blank record (exit 1: some generated records are bad).
+    out_file = tmp / "out.jsonl"
+    with open(out_file, "wb") as fh:
+        timed(batch_cmd, stdout=fh, ok=(0, 1))
+    with open(out_file, "rb") as fh:
+        produced = sum(1 for _ in fh)
+    out_file.unlink()
+    if produced != expected:
+        raise BenchmarkError(f"batch wrote {produced} lines for {expected} records")
+
+    ours, base = alternate(batch_cmd, [sys.executable, str(loop), str(data)], args.throughput_runs, warmup=1,
+                           ok=(0, 1))
+    ours_rate = args.records / statistics.median(ours)
+    base_rate = args.records / statistics.median(base)
+    ratio = ours_rate / base_rate
+    ok = ratio >= THROUGHPUT_TARGET
+    print(f"\nbatch throughput, {args.records} records ({expected} non-blank), "
+          f"{args.throughput_runs} alternate runs each, start-up included")
+    print(f"  spinetriage batch          {ms(ours)}  {ours_rate:,.0f} records/s")
+    print(f"  json.loads/json.dumps loop {ms(base)}  {base_rate:,.0f} records/s")
+    print(f"  ratio {ratio:.3f} (target >= {THROUGHPUT_TARGET})  {verdict(ok)}")
+    return [ok]
+
+
+def memory_section(args: argparse.Namespace, tmp: Path, spinetriage: list[str]) -> list[bool]:
+    wrapper = tmp / "rss.py"
+    wrapper.write_text(RSS_WRAPPER, encoding="utf-8")
+    sizes = sorted(args.memory_records)
+    peaks = []
+    print("\nbatch peak RSS (getrusage RUSAGE_CHILDREN)")
+    for size in sizes:
+        data = tmp / f"records-{size}.jsonl"
+        write_records(data, size)
+        peaks.append(peak_rss_kib(wrapper, spinetriage + ["batch", str(data)]))
+        data.unlink()
+        print(f"  {size:>9} records  {peaks[-1] / 1024:.1f} MiB")
+    ratio = peaks[-1] / peaks[0]
+    ok = ratio <= MEMORY_TARGET
+    print(f"  ratio {sizes[-1]} / {sizes[0]} records {ratio:.3f} (target <= {MEMORY_TARGET})  {verdict(ok)}")
+    return [ok]
+
+
+def scaling_section(args: argparse.Namespace, tmp: Path, spinetriage: list[str]) -> list[bool]:
+    probe = subprocess.run(
+        [sys.executable, "-c", "import json; from spinetriage.answers import TIERS; "
+         "from spinetriage.rules import default_rules_path as d; "
+         "print(json.dumps({'tiers': TIERS, 'shipped': str(d())}))"],
+        capture_output=True, text=True, env=CHILD_ENV, check=False)
+    check(["python", "-c", "(read the vocabulary)"], probe, (0,))
+    info = json.loads(probe.stdout)
+    shipped = Path(info["shipped"]).read_text(encoding="utf-8")
+    timer = tmp / "load_timer.py"
+    timer.write_text(LOAD_TIMER, encoding="utf-8")
+    sizes = [30, 300, 3000] + ([10_000] if args.large else [])
+    loads: list[float] = []
+    print("\nrules loading and checking (best of a few loads, one fresh process per size)")
+    for size in sizes:
+        path = tmp / f"rules-{size}.yaml"
+        path.write_text(rules_text(size, shipped, info["tiers"]), encoding="utf-8")
+        repeats = max(3, min(7, 3000 // size))
+        cmd = [sys.executable, str(timer), str(path), str(repeats)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=CHILD_ENV, check=False)
+        check(cmd, proc, (0,))
+        loads.append(float(proc.stdout))
+        line = f"  {size:>6} rules  {path.stat().st_size / 1024:8.0f} KiB  load {loads[-1] * 1000:8.1f} ms"
+        if len(loads) > 1:
+            line += f"  x{loads[-1] / loads[-2]:.1f} the time for x{size / sizes[len(loads) - 2]:.0f} the rules"
+        print(line)
+    oks = []
+    for i in range(1, len(sizes)):
+        ratio = (loads[i] / loads[i - 1]) * (10 / (sizes[i] / sizes[i - 1]))
+        oks.append(ratio <= SCALING_TARGET)
+        print(f"  {sizes[i - 1]} -> {sizes[i]} rules: {ratio:.1f}x per 10x (target <= {SCALING_TARGET:g})  "
+              f"{verdict(oks[-1])}")
+    largest = tmp / f"rules-{sizes[-1]}.yaml"
+    cmd = spinetriage + ["rules", "validate", str(largest)]
+    seconds = timed(cmd)
+    print(f"  rules validate, {sizes[-1]} rules (each one warned as not exercised by a case): "
+          f"{seconds:.2f} s, start-up included")
+    return oks
+
+
+SECTIONS = {"startup": startup_section, "throughput": throughput_section, "memory": memory_section,
+            "scaling": scaling_section}
+
+
+def sizes_list(text: str) -> list[int]:
+    try:
+        sizes = [int(s.replace("_", "")) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected whole numbers separated by commas") from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give at least two sizes, each at least 1")
+    return sizes
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--records", type=int, default=100_000, help="records for the batch run (default 100000)")
-    parser.add_argument("--runs", type=int, default=15, help="start-up runs of each command (default 15, at least 15 for the target)")
+    parser.add_argument("--runs", type=int, default=15, help="start-up rounds (default 15, at least 15 for the targets)")
+    parser.add_argument("--records", type=int, default=100_000, help="records for the throughput runs (default 100000)")
     parser.add_argument("--throughput-runs", type=int, default=5, help="batch runs of each command (default 5)")
-    parser.add_argument("--scale", type=int, default=4, help="memory: records x SCALE against records (default 4)")
-    parser.add_argument("--skip-startup", action="store_true", help="skip the start-up comparison")
-    parser.add_argument("--skip-batch", action="store_true", help="skip the throughput and memory comparisons")
+    parser.add_argument("--memory-records", type=sizes_list, default=[10_000, 100_000, 1_000_000],
+                        metavar="N,N,...", help="record counts for peak RSS (default 10000,100000,1000000)")
+    parser.add_argument("--large", action="store_true", help="scaling: also 10,000 rules")
+    parser.add_argument("--skip", action="append", default=[], choices=sorted(SECTIONS), metavar="SECTION",
+                        help=f"leave a section out (repeatable): {', '.join(SECTIONS)}")
     args = parser.parse_args(argv)
 
-    spinetriage = spinetriage_command()
     results: list[bool] = []
     tmp = Path(tempfile.mkdtemp(prefix="spinetriage-bench-"))
     # Same conditions for every child: bytecode cached (in the temporary folder only), default
@@ -218,67 +453,21 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "SPINETRIAGE_DEBUG"):
         CHILD_ENV.pop(name, None)
     try:
+        require_spinetriage()
+        spinetriage = spinetriage_command()
         print(f"python {sys.version.split()[0]} at {sys.executable}")
         print(f"spinetriage command: {' '.join(spinetriage)}")
-
-        if not args.skip_startup:
-            baseline = tmp / "baseline_app.py"
-            baseline.write_text(BASELINE_APP, encoding="utf-8")
-            ours, base = alternate(spinetriage + ASK_ARGS, [sys.executable, str(baseline), "--name", "x"], args.runs)
-            ratio = statistics.median(ours) / statistics.median(base)
-            ok = ratio <= STARTUP_TARGET
-            results.append(ok)
-            print(f"\nstart-up, {args.runs} alternate runs each")
-            print(f"  spinetriage ask ... --format json  {ms(ours)}")
-            print(f"  minimal Typer app printing JSON    {ms(base)}")
-            print(f"  ratio {ratio:.3f} (target <= {STARTUP_TARGET})  {verdict(ok)}")
-
-        if not args.skip_batch:
-            data = tmp / "records.jsonl"
-            expected = write_records(data, args.records)
-            loop = tmp / "bare_loop.py"
-            loop.write_text(BARE_LOOP, encoding="utf-8")
-            batch_cmd = spinetriage + ["batch", str(data)]
-
-            # Sanity: one result line per non-blank record.
-            out_file = tmp / "out.jsonl"
-            with open(out_file, "wb") as fh:
-                timed(batch_cmd, stdout=fh)
-            with open(out_file, "rb") as fh:
-                produced = sum(1 for _ in fh)
-            if produced != expected:
-                raise SystemExit(f"benchmark: batch wrote {produced} lines for {expected} records")
-            out_file.unlink()
-
-            ours, base = alternate(batch_cmd, [sys.executable, str(loop), str(data)], args.throughput_runs, warmup=1)
-            ours_rate = args.records / statistics.median(ours)
-            base_rate = args.records / statistics.median(base)
-            ratio = ours_rate / base_rate
-            ok = ratio >= THROUGHPUT_TARGET
-            results.append(ok)
-            print(f"\nbatch throughput, {args.records} records ({expected} non-blank), "
-                  f"{args.throughput_runs} alternate runs each, start-up included")
-            print(f"  spinetriage batch          {ms(ours)}  {ours_rate:,.0f} records/s")
-            print(f"  json.loads/json.dumps loop {ms(base)}  {base_rate:,.0f} records/s")
-            print(f"  ratio {ratio:.3f} (target >= {THROUGHPUT_TARGET})  {verdict(ok)}")
-
-            big = tmp / "records-x.jsonl"
-            write_records(big, args.records * args.scale)
-            wrapper = tmp / "rss.py"
-            wrapper.write_text(RSS_WRAPPER, encoding="utf-8")
-            rss_1 = peak_rss_kib(wrapper, spinetriage + ["batch", str(data)])
-            rss_k = peak_rss_kib(wrapper, spinetriage + ["batch", str(big)])
-            ratio = rss_k / rss_1
-            ok = ratio <= MEMORY_TARGET
-            results.append(ok)
-            print("\nbatch peak RSS (getrusage RUSAGE_CHILDREN)")
-            print(f"  {args.records:>9} records  {rss_1 / 1024:.1f} MiB")
-            print(f"  {args.records * args.scale:>9} records  {rss_k / 1024:.1f} MiB")
-            print(f"  ratio {ratio:.3f} (target <= {MEMORY_TARGET})  {verdict(ok)}")
+        for name, section in SECTIONS.items():
+            if name not in args.skip:
+                results += section(args, tmp, spinetriage)
+    except BenchmarkError as exc:
+        print(f"benchmark: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nbenchmark: interrupted", file=sys.stderr)
+        return 130
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    if args.runs < 15 and not args.skip_startup:
-        print("\nnote: fewer than 15 start-up runs; the target asks for at least 15")
     return 0 if all(results) else 1
 
 

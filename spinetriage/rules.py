@@ -14,13 +14,15 @@ emergency can be recognised before every question is asked).
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import stat
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from spinetriage.source import Source, from_snapshot, to_snapshot
 from spinetriage.answers import QUESTIONS, TIERS, Answers, parse_duration
@@ -67,9 +69,9 @@ _CHAR_NAMES = {
 #: The least urgent outcome a red flag of each tier must lead to on its own (answers.TIERS).
 TIER_OUTCOMES = {"emergency": "emergency", "urgent": "urgent"}
 #: Complete answers as calm as can be, beside one red flag: the second safety check runs the
-#: compiled rules on these (once for each location).
-CALM_ANSWERS = {"duration_days": 3, "radiation": "none", "recurrent": False, "limits_activities": False,
-                "age": 35}
+#: compiled rules on these.
+CALM_ANSWERS = {"location": frozenset(("lower-back",)), "duration_days": 3, "radiation": "none",
+                "recurrent": False, "limits_activities": False, "age": 35}
 
 
 # --- the compiled rules ---------------------------------------------------------------
@@ -242,19 +244,41 @@ def _python(cond: Condition, consts: list[Any]) -> str:
     return f"({c}[0] <= {key} <= {c}[1])"
 
 
+#: Rules per generated function: Python compiles a very long function (or module) in more
+#: than linear time, so a large rules file becomes several functions of this many rules
+#: each, compiled one by one.
+_CHUNK = 200
+
+
 def _compile(rules: tuple[Rule, ...]) -> Callable[..., tuple[int, ...]]:
     """One function that returns the indexes of the matching rules for complete answers.
 
     The code is generated from the rule data only (no recommendation lives in code);
-    ``tests/test_engine.py`` checks it against the three-valued evaluator.
+    ``tests/test_engine.py`` checks it against the three-valued evaluator. Up to ``_CHUNK``
+    rules it is one function; beyond, it calls one function per ``_CHUNK`` rules in turn.
     """
     consts: list[Any] = []
-    lines = [f"def _match({', '.join(QUESTIONS)}):", "    m = []"]
-    for i, rule in enumerate(rules):
-        lines.append(f"    if {_python(rule.condition, consts)}: m.append({i})")
-    lines.append("    return tuple(m)")
-    namespace: dict[str, Any] = {f"_c{i}": v for i, v in enumerate(consts)}
-    exec(compile("\n".join(lines), "<rules>", "exec"), namespace)  # noqa: S102 - generated from checked data
+    args = ", ".join(QUESTIONS)
+    namespace: dict[str, Any] = {}
+
+    def define(lines: list[str]) -> None:
+        code = compile("\n".join(lines), "<rules>", "exec")
+        done = namespace.get("_consts", 0)
+        namespace.update({f"_c{i}": consts[i] for i in range(done, len(consts))}, _consts=len(consts))
+        exec(code, namespace)  # noqa: S102 - generated from checked data
+
+    if len(rules) <= _CHUNK:
+        define([f"def _match({args}):", "    m = []",
+                *(f"    if {_python(rule.condition, consts)}: m.append({i})" for i, rule in enumerate(rules)),
+                "    return tuple(m)"])
+        return namespace["_match"]
+    chunks = range(0, len(rules), _CHUNK)
+    for start in chunks:
+        define([f"def _match_{start}(m, {args}):",
+                *(f"    if {_python(rule.condition, consts)}: m.append({i})"
+                  for i, rule in enumerate(rules[start:start + _CHUNK], start))])
+    define([f"def _match({args}):", "    m = []", *(f"    _match_{start}(m, {args})" for start in chunks),
+            "    return tuple(m)"])
     return namespace["_match"]
 
 
@@ -346,7 +370,30 @@ def is_shipped(target: str) -> bool:
         return False
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No garbage collection while a rules file is read and checked.
+
+    Loading builds many objects that all stay alive (the YAML nodes, the data, a position
+    for every node); the collector's full passes over them made loading grow much faster
+    than the file (10x the rules took 25x the time). Nothing made here needs collecting
+    before the load ends; collection resumes afterwards as before.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _load_path(target: str) -> RuleSet:
+    with _gc_paused():
+        return _load_path_now(target)
+
+
+def _load_path_now(target: str) -> RuleSet:
     raw = read_rules_bytes(target)
     try:
         text = raw.decode("utf-8")
@@ -419,6 +466,11 @@ def write_snapshot(path: str | os.PathLike[str] | None = None) -> Path:
 
 def load_rules_text(text: str, file: str = "<rules>") -> RuleSet:
     """Check and compile rules given as YAML text. Raises ``RulesError`` with every problem."""
+    with _gc_paused():
+        return _load_text(text, file)
+
+
+def _load_text(text: str, file: str) -> RuleSet:
     from spinetriage import yamlsrc  # PyYAML is imported only when a file is parsed
 
     _refuse_forbidden_chars(text, file)
@@ -451,7 +503,7 @@ def safety_problems(ruleset: RuleSet, src: Source | None = None) -> list[Problem
     The tiers are the vocabulary's (``answers.TIERS``), not the file's: a rules file cannot
     weaken them. Checked twice for each sign: with every other answer unknown, by the
     three-valued evaluator (so that the sign ends the questions), and with every other answer
-    at its calmest complete value, by the compiled rules (once for each location). Each
+    at its calmest complete value (``CALM_ANSWERS``), by the compiled rules. Each
     problem points at the rule that names the sign (its outcome, or its condition), or at
     the file's ``rules:`` key when no rule names it.
     """
@@ -470,10 +522,8 @@ def safety_problems(ruleset: RuleSet, src: Source | None = None) -> list[Problem
         partial = min((r.outcome.rank for r in candidates if evaluate3(r.condition, alone) is True), default=None)
         complete = partial
         if partial is not None and partial <= rank[need]:
-            for location in QUESTIONS["location"].choices:
-                calm = Answers(location=frozenset((location,)), red_flags=frozenset((sign,)), **CALM_ANSWERS)
-                matched = ruleset.match_complete(calm)
-                complete = max(complete, ruleset.rules[matched[0]].outcome.rank if matched else ruleset.default.rank)
+            matched = ruleset.match_complete(Answers(red_flags=frozenset((sign,)), **CALM_ANSWERS))
+            complete = ruleset.rules[matched[0]].outcome.rank if matched else ruleset.default.rank
             if complete <= rank[need]:
                 continue
         problems.append(_safety_problem(ruleset, src, sign, tier, need, candidates, partial, complete))

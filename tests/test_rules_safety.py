@@ -331,3 +331,71 @@ def test_printing_many_problems_splits_the_file_once():
         cli._print_problem(p, text, out)
     assert cli._source_lines.cache_info().misses == 1
     assert out.getvalue().count("| line ") == 3000
+
+
+# --- large rules files: no superlinear path (issue 12) ---------------------------------------
+
+
+def generated_rules(count: int, seed: int = 3) -> str:
+    """The shipped file's head, one rule per emergency and urgent sign, then ``count`` mixed rules."""
+    import random
+
+    rnd = random.Random(seed)
+    head = TEXT[: TEXT.index("\nrules:")] + "\nrules:\n"
+    out = [head]
+    for sign in SIGNS:
+        out.append(f"  - {{id: sign-{sign}, outcome: {NEED[TIERS[sign]]}, when: {{red_flags: {{includes: {sign}}}}}, "
+                   "reason: r, source: s}\n")
+    for n in range(count):
+        parts = [f"{{age: {{at_least: {rnd.randint(16, 80)}}}}}", f"{{duration_days: {{below: {rnd.randint(1, 90)}}}}}",
+                 f"{{location: {{includes: {rnd.choice(['neck', 'mid-back', 'lower-back'])}}}}}",
+                 f"{{radiation: {{in: [{rnd.choice(['none', 'arms'])}, legs]}}}}",
+                 f"{{recurrent: {{is: {rnd.choice(['true', 'false'])}}}}}",
+                 f"{{red_flags: {{includes_any: [minor-injury, {rnd.choice(SIGNS)}]}}}}"]
+        when = f"{{{rnd.choice(['all', 'any'])}: [{', '.join(rnd.sample(parts, rnd.randint(1, 3)))}]}}"
+        outcome = rnd.choice(["urgent", "doctor", "physical-therapy", "self-care"])
+        out.append(f"  - {{id: rule-{n}, outcome: {outcome}, when: {when}, reason: r, source: s}}\n")
+    return "".join(out)
+
+
+def test_a_large_rules_file_matches_exactly_as_the_rules_say():
+    """Beyond a few hundred rules the matcher is generated in parts: still every rule, in order."""
+    import random
+
+    from spinetriage import rules as rules_module
+
+    big = load_rules_text(generated_rules(3 * rules_module._CHUNK + 17), "big.yaml")
+    rnd = random.Random(5)
+    for _ in range(300):
+        answers = Answers(
+            location=frozenset(rnd.sample(["neck", "mid-back", "lower-back"], rnd.randint(1, 2))),
+            duration_days=rnd.randint(0, 120), radiation=rnd.choice(["none", "arms", "legs", "arms-and-legs"]),
+            recurrent=rnd.random() < 0.5, limits_activities=rnd.random() < 0.5, age=rnd.randint(1, 120),
+            red_flags=frozenset(rnd.sample(list(TIERS), rnd.randint(0, 2))))
+        expected = tuple(i for i, r in enumerate(big.rules) if evaluate3(r.condition, answers) is True)
+        assert big.match_complete(answers) == expected
+
+
+def test_the_collector_is_paused_while_a_rules_file_loads(monkeypatch):
+    """Its full passes over the growing YAML tree made loading superlinear (issue 12)."""
+    import gc
+
+    from spinetriage import rules as rules_module
+    from spinetriage import yamlsrc
+
+    seen = []
+    real_load, real_compile = yamlsrc.load, rules_module._compile
+    monkeypatch.setattr(yamlsrc, "load", lambda *a: (seen.append(gc.isenabled()), real_load(*a))[1])
+    monkeypatch.setattr(rules_module, "_compile", lambda *a: (seen.append(gc.isenabled()), real_compile(*a))[1])
+    assert gc.isenabled()
+    load_rules_text(generated_rules(20), "x.yaml")
+    assert seen == [False, False] and gc.isenabled()
+    gc.disable()  # a caller that paused it keeps it paused
+    try:
+        load_rules_text(generated_rules(20), "x.yaml")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(RulesError):
+        load_rules_text("rules: [\n", "broken.yaml")
+    assert gc.isenabled()  # resumed after a refused file too
