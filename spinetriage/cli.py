@@ -6,18 +6,21 @@ Rich is imported only where Rich prints (the text report, prompts, progress), so
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import errno
 import functools
 import os
 import sys
 import traceback
 from pathlib import Path
-from typing import IO, Any, Callable, List, Optional
+from typing import IO, Any, Callable, Iterator, List, Optional
 
 import typer
 
 from spinetriage import _version
 from spinetriage.answers import QUESTIONS, Answers, parse_answer, parse_duration, valid_signs
-from spinetriage.environment import Environment, env
+from spinetriage.environment import ClosedStream, Environment, env, json_safe, prepare_process, visible
 from spinetriage.errors import AnswerError, ExitCode, MissingAnswers, RulesError, SpinetriageError
 
 PROG = "spinetriage"
@@ -69,39 +72,94 @@ def _report_rules_error(exc: RulesError, stream: IO[str]) -> None:
         stream.write(f"{PROG}: the rules file cannot be used: {errors} problem{'s' if errors != 1 else ''}\n")
 
 
+class OutputError(SpinetriageError):
+    """Standard output cannot take the result (closed, broken pipe, full disk)."""
+
+    exit_code = ExitCode.FAILURE
+
+
+#: Causes of a failed write, in words (errno -> cause).
+WRITE_CAUSES = {
+    errno.EPIPE: "it was closed before everything was written (broken pipe)",
+    errno.EBADF: "it is closed",
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EFBIG: "the file is too large",
+    errno.EIO: "an input/output error of the device",
+}
+
+
+def _cause(exc: OSError) -> str:
+    return WRITE_CAUSES.get(exc.errno or 0) or str(exc.strerror or exc).lower()
+
+
+def _silence_stdout() -> None:
+    """After stdout failed: point fd 1 at /dev/null, so Python's own flush at exit neither fails
+    again nor prints 'Exception ignored'; buffered text that cannot be written is dropped."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    except OSError:
+        pass
+
+
+def stdout_failed(exc: OSError, result: Any = None) -> OutputError:
+    """An OSError while writing to stdout as one line naming the cause; with the result, the line
+    also carries the recommendation, so that it still reaches the person on stderr."""
+    from spinetriage.report import headline
+
+    _silence_stdout()
+    message = f"cannot write to standard output: {_cause(exc)}"
+    if result is not None:
+        message += f"; the recommendation was: {headline(result)}"
+    return OutputError(message)
+
+
+class _Visible:
+    """Writes messages with every control character shown as repr shows it (see ``visible``)."""
+
+    def __init__(self, stream: IO[str]):
+        self.stream = stream
+
+    def write(self, text: str) -> None:
+        try:
+            self.stream.write(visible(text))
+        except (OSError, ValueError, AttributeError):  # a closed or failing stderr: the exit code still counts
+            pass
+
+
 def _handle(exc: BaseException, e: Environment) -> int:
     """The one place that turns an exception into a message on stderr and an exit code."""
+    err: Any = _Visible(e.stderr)
     if isinstance(exc, RulesError):
-        _report_rules_error(exc, e.stderr)
+        _report_rules_error(exc, err)
         return ExitCode.RULES
     if isinstance(exc, MissingAnswers):
-        e.stderr.write(f"{PROG}: missing answers: {', '.join(exc.fields)} "
-                       "(give them as flags, or run in a terminal without --no-input to be asked)\n")
+        err.write(f"{PROG}: missing answers: {', '.join(exc.fields)} "
+                  "(give them as flags, or run in a terminal without --no-input to be asked)\n")
         return ExitCode.USAGE
     if isinstance(exc, SpinetriageError):
-        e.stderr.write(f"{PROG}: {exc}\n")
+        err.write(f"{PROG}: {exc}\n")
         return exc.exit_code
     if isinstance(exc, (KeyboardInterrupt, EOFError, typer.Abort)):
-        e.stderr.write(f"\n{PROG}: stopped; nothing saved\n")
+        err.write(f"\n{PROG}: stopped; nothing saved\n")
         return ExitCode.INTERRUPTED
-    if isinstance(exc, BrokenPipeError):
-        try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
-        except OSError:
-            pass
+    if isinstance(exc, OSError) and exc.errno in WRITE_CAUSES:  # writing stdout: the only stream not named
+        err.write(f"{PROG}: {stdout_failed(exc)}\n")
         return ExitCode.FAILURE
     if type(exc).__name__ == "NoArgsIsHelpError":  # a bare command: its help, as Click shows it
-        e.stderr.write(exc.format_message() + "\n")  # type: ignore[attr-defined]
+        err.write(exc.format_message() + "\n")  # type: ignore[attr-defined]
         return ExitCode.USAGE
     if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # Click's usage errors
         ctx = getattr(exc, "ctx", None)
         hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-        e.stderr.write(f"{PROG}: {exc.format_message()}{hint}\n")
+        err.write(f"{PROG}: {exc.format_message()}{hint}\n")
         return int(exc.exit_code)
     if os.environ.get("SPINETRIAGE_DEBUG"):
-        traceback.print_exception(exc, file=e.stderr)  # frames only, never locals
-    e.stderr.write(f"{PROG}: internal error ({type(exc).__name__}); "
-                   "set SPINETRIAGE_DEBUG=1 to see where, and please report it\n")
+        traceback.print_exception(exc, file=err)  # frames only, never locals
+    err.write(f"{PROG}: internal error ({type(exc).__name__}); "
+              "set SPINETRIAGE_DEBUG=1 to see where, and please report it\n")
     return ExitCode.FAILURE
 
 
@@ -112,6 +170,8 @@ def _guard(command: Callable[..., None]) -> Callable[..., None]:
     def guarded(*args: Any, **kwargs: Any) -> None:
         try:
             command(*args, **kwargs)
+            if sys.stdout is not None:
+                sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
         except typer.Exit:
             raise
         except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - see _handle
@@ -204,11 +264,14 @@ def ask(
     fmt: Optional[str] = typer.Option(None, "--format", metavar="FORMAT",
                                       help="text (default), json, markdown or fhir (a FHIR R4 Bundle)."),
     no_input: bool = typer.Option(False, "--no-input", help="Never prompt; a missing answer is an error (exit 2)."),
+    plain: bool = typer.Option(
+        False, "--plain", help="Plain text for screen readers and braille displays: no boxes, bullets or colour "
+                               "(also when TERM=dumb)."),
     rules: Optional[str] = typer.Option(None, "--rules", metavar="PATH", help="Use this rules file instead of the shipped one."),
     output: Optional[str] = typer.Option(
         None, "--output", "-o", metavar="FILE",
         help="Also save the report with your answers and the date (format by --format or by "
-             ".md/.json/.txt/.fhir.json)."),
+             ".md/.json/.txt/.fhir.json; - writes it to stdout)."),
     force: bool = typer.Option(False, "--force", help="With --output: replace an existing file."),
 ) -> None:
     from spinetriage import report
@@ -216,6 +279,8 @@ def ask(
     from spinetriage.rules import load_rules
 
     e = env()
+    if plain:
+        e = dataclasses.replace(e, plain=True)
     fmt_name = _choice("--format", fmt or "text", report.FORMATS)
     answers, errors = answers_from_flags(location, duration, radiation, recurrent, limits_activities, age, red_flag,
                                          no_red_flags)
@@ -226,31 +291,52 @@ def ask(
     if errors:
         decide(answers, ruleset, errors)  # raises the first error unless an emergency sign decides
         for error in errors:
-            e.stderr.write(f"{PROG}: warning: {error} (ignored: an emergency sign decides the result)\n")
+            e.stderr.write(visible(f"{PROG}: warning: {error} (ignored: an emergency sign decides the result)\n"))
     matched = matching(answers, ruleset)
     if matched is None:
         if no_input or not e.interactive:
             raise MissingAnswers([MISSING_FLAG.get(k, QUESTIONS[k].flag) for k in answers.missing()])
         from spinetriage.interview import Interview
 
-        answers, matched = Interview(ruleset, e, to_stderr=fmt_name != "text").run(answers)
+        # Questions on stderr whenever stdout carries the result elsewhere (JSON, Markdown, a file).
+        to_stderr = fmt_name != "text" or not e.stdout_isatty
+        answers, matched = Interview(ruleset, e, to_stderr=to_stderr).run(answers)
     result = build_result(answers, ruleset, matched)
-    if fmt_name == "json":
-        e.stdout.write(report.to_json(result) + "\n")
-    elif fmt_name == "markdown":
-        e.stdout.write(report.to_markdown(result))
-    elif fmt_name == "fhir":
-        from datetime import date
+    to_stdout = out_path == STDOUT
+    try:
+        _print_result(result, fmt_name if not to_stdout else out_format, e, saved=_today() if to_stdout else None)
+    except OSError as exc:
+        raise stdout_failed(exc, result) from None
+    if out_path is not None and not to_stdout:
+        _save(result, out_path, out_format, force, e)
 
+
+STDOUT = Path("-")
+
+
+def _today() -> Any:
+    from datetime import date
+
+    return date.today()
+
+
+def _print_result(result: Any, fmt_name: str, e: Environment, saved: Any = None) -> None:
+    """The report on stdout, flushed, so that a failure to write it is seen here."""
+    from spinetriage import report
+
+    if fmt_name == "json":
+        e.stdout.write(json_safe(report.to_json(result, saved=saved), getattr(e.stdout, "encoding", None)) + "\n")
+    elif fmt_name == "markdown":
+        e.stdout.write(visible(report.to_markdown(result, saved=saved)))
+    elif fmt_name == "fhir":
         from spinetriage import fhir
 
-        e.stdout.write(fhir.to_json(result, date.today()) + "\n")
+        e.stdout.write(json_safe(fhir.to_json(result, saved or _today()), getattr(e.stdout, "encoding", None)) + "\n")
     else:
         from spinetriage.render import print_report
 
-        print_report(result, e)
-    if out_path is not None:
-        _save(result, out_path, out_format, force, e)
+        print_report(result, e, saved=saved)
+    e.stdout.flush()
 
 
 def answers_from_flags(location: Any, duration: Any, radiation: Any, recurrent: Any, limits_activities: Any,
@@ -298,69 +384,168 @@ def _or(words: list[str]) -> str:
 
 
 def _output_target(output: str | None, fmt: str | None, force: bool) -> tuple[Path | None, str]:
+    """Where --output goes and in which format, checked before any question is asked."""
     from spinetriage.report import FORMATS, format_of, main_extensions
 
     if output is None:
         if force:
             raise UsageError("--force only applies with --output FILE")
         return None, ""
+    if output == "-":
+        return STDOUT, (fmt or "text").strip().lower()
+    if not output or "\0" in output:
+        raise UsageError(f"--output: {output!r} is not a file name")
     path = Path(output)
+    parent = path.parent
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise _bad_output(output, exc) from None
+    if st is not None:
+        import stat
+
+        if stat.S_ISDIR(st.st_mode):
+            raise UsageError(f"--output: {_short(output)!r} is a folder; give a file name")
+        if not force:
+            raise UsageError(f"--output: {_short(output)!r} already exists; choose another name or add --force to replace it")
     if fmt is None:
         out_format = format_of(path.name)
         if out_format is None:
-            raise UsageError(f"--output: cannot tell the format of {output!r} from its extension; "
+            raise UsageError(f"--output: cannot tell the format of {_short(output)!r} from its extension; "
                              f"use {_or(main_extensions())}, or give --format {'|'.join(FORMATS)}")
     else:
         out_format = fmt.strip().lower()
-    if path.is_dir():
-        raise UsageError(f"--output: {output!r} is a folder; give a file name")
-    if path.exists() and not force:
-        raise UsageError(f"--output: {output!r} already exists; choose another name or add --force to replace it")
-    if not path.parent.exists():
-        raise UsageError(f"--output: the folder {str(path.parent)!r} does not exist")
+    if not parent.is_dir():
+        raise UsageError(f"--output: the folder {_short(str(parent))!r} does not exist")
+    name_max = _name_max(parent)
+    if len(os.fsencode(path.name)) > name_max:
+        raise UsageError(f"--output: the file name is too long ({len(os.fsencode(path.name))} bytes; "
+                         f"at most {name_max} here)")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"--output: cannot create files in the folder {_short(str(parent))!r} "
+                         "(permission denied or read-only)")
+    if st is None:
+        _probe(parent)
     return path, out_format
 
 
-def _save(result: Any, path: Path, out_format: str, force: bool, e: Environment) -> None:
-    """Write atomically: a temporary file beside the target, then renamed into place."""
-    import tempfile
-    from datetime import date
+def _probe(folder: Path) -> None:
+    """Create and remove an empty file in ``folder``, so that a folder the report cannot be saved
+    in is named before any question is asked (root passes access checks that writing fails)."""
+    import secrets
 
+    probe = folder / f".spinetriage-{secrets.token_hex(8)}.tmp"
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError as exc:
+        raise UsageError(f"--output: cannot create a file in the folder {_short(str(folder))!r}: "
+                         f"{_cause(exc)}") from None
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
+
+
+def _name_max(folder: Path) -> int:
+    try:
+        return int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (OSError, ValueError, AttributeError):
+        return 255
+
+
+#: Failures of the disk while writing (exit 1); any other error names a bad --output (exit 2).
+DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+
+
+def _short(path: str, keep: int = 100) -> str:
+    """A path for a one-line message: a very long one keeps its start and its end."""
+    return path if len(path) <= keep else path[:keep // 2 - 2] + "..." + path[-(keep // 2 - 1):]
+
+
+def _bad_output(output: str, exc: OSError) -> SpinetriageError:
+    cause = _cause(exc)
+    if exc.errno in DISK_ERRORS:
+        return OutputError(f"cannot save the report to {_short(output)!r}: {cause}; nothing was saved")
+    return UsageError(f"--output: cannot write {_short(output)!r}: {cause}")
+
+
+def _report_text(result: Any, out_format: str, saved: Any) -> str:
     from spinetriage import report
 
-    today = date.today()
     if out_format == "json":
-        text = report.to_json(result, saved=today) + "\n"
-    elif out_format == "markdown":
-        text = report.to_markdown(result, saved=today)
-    elif out_format == "fhir":
+        return json_safe(report.to_json(result, saved=saved)) + "\n"
+    if out_format == "markdown":
+        return visible(report.to_markdown(result, saved=saved))
+    if out_format == "fhir":
         from spinetriage import fhir
 
-        text = fhir.to_json(result, today) + "\n"
-    else:
-        from spinetriage.render import report_as_text
+        return json_safe(fhir.to_json(result, saved or _today())) + "\n"
+    from spinetriage.render import report_as_text
 
-        text = report_as_text(result, saved=today)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    return report_as_text(result, saved=saved)
+
+
+@contextlib.contextmanager
+def _removed_on_signal(tmp: str) -> Iterator[None]:
+    """While the report is saved: SIGTERM or SIGHUP removes the temporary file (it holds health
+    data) and stops as Ctrl-C does (exit 130)."""
+    import signal
+
+    def stop(signum: int, frame: Any) -> None:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise KeyboardInterrupt
+
+    previous = {}
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            with contextlib.suppress(ValueError, OSError):  # not the main thread: nothing to install
+                previous[sig] = signal.signal(sig, stop)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        if force:
-            os.replace(tmp, path)
-        else:
-            os.link(tmp, path)  # fails if the file appeared meanwhile: never overwrite
-            os.unlink(tmp)
-    except FileExistsError:
-        os.unlink(tmp)
-        raise UsageError(f"--output: {str(path)!r} already exists; add --force to replace it") from None
-    except OSError as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise UsageError(f"--output: cannot write {str(path)!r}: {exc.strerror or exc}") from None
-    e.stderr.write(f"Saved the report to {path}\n")
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _save(result: Any, path: Path, out_format: str, force: bool, e: Environment) -> None:
+    """Write atomically: a temporary file (readable only by its owner) beside the target, then
+    moved into place. On any failure, Ctrl-C, SIGTERM or SIGHUP the temporary file is removed."""
+    import secrets
+
+    text = _report_text(result, out_format, _today())
+    try:
+        special = os.path.exists(path) and not os.path.isfile(path)
+    except OSError:
+        special = False
+    if special:  # a device or a pipe given with --force (/dev/stdout, a FIFO): written into, never replaced
+        try:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise _bad_output(str(path), exc) from None
+        return
+    # A short name of its own: a target name near the length limit still leaves room for it.
+    tmp = str(path.parent / f".spinetriage-{secrets.token_hex(8)}.tmp")
+    with _removed_on_signal(tmp):
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            if force:
+                os.replace(tmp, path)
+            else:
+                os.link(tmp, path)  # fails if the file appeared meanwhile: never overwrite
+        except FileExistsError:
+            raise UsageError(f"--output: {str(path)!r} already exists; add --force to replace it") from None
+        except OSError as exc:
+            raise _bad_output(str(path), exc) from None
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    e.stderr.write(visible(f"Saved the report to {path}\n"))
 
 
 BATCH_HELP = """Triage many answer sets (JSON Lines or CSV) without prompts.
@@ -396,6 +581,8 @@ def batch(
     input_format = _choice("--input-format", input_format, core.INPUT_FORMATS)
     ruleset = load_rules(rules)
     if file == "-":
+        if isinstance(e.stdin, ClosedStream):
+            raise UsageError("FILE: cannot read standard input: it is closed; give a file, or pipe the records in")
         if e.stdin_isatty:
             e.stderr.write(f"{PROG}: reading records from the terminal, one JSON object a line; "
                            "press Ctrl-D to finish\n")
@@ -414,7 +601,7 @@ def batch(
 
 
 def _run_batch(core: Any, stream: Any, ruleset: Any, input_format: str, e: Environment) -> Any:
-    if not e.stderr_isatty:
+    if not e.stderr_isatty or e.plain:  # no progress bar for scripts, screen readers or TERM=dumb
         return core.run(stream, e.stdout, ruleset, input_format)
     from spinetriage.render import batch_progress
 
@@ -484,7 +671,8 @@ def rules_list(
     ruleset = load_rules(path)
     rows = [{"id": r.id, "outcome": r.outcome.id, "reason": r.reason, "source": r.source} for r in ruleset.rules]
     if fmt == "json":
-        e.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        e.stdout.write(json_safe(json.dumps(rows, ensure_ascii=False, indent=2), getattr(e.stdout, "encoding", None))
+                       + "\n")
         return
     from spinetriage.render import print_rules_table
 
@@ -530,9 +718,12 @@ def rules_schema() -> None:
 
 def run(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code. Every error becomes one clear message."""
+    prepare_process()
     command = typer.main.get_command(app)
     try:
         rv = command.main(args=argv, prog_name=PROG, standalone_mode=False)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # --help, --version: a full disk or a closed pipe shows here
         return rv if isinstance(rv, int) else 0
     except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - see _handle
         return _handle(exc, env())

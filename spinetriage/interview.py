@@ -20,6 +20,7 @@ from rich.text import Text
 from spinetriage import report
 from spinetriage.answers import CHECKLISTS, QUESTIONS, RED_FLAGS, Answers, Checklist, parse_answer, parse_duration
 from spinetriage.engine import matching
+from spinetriage.environment import visible
 from spinetriage.errors import AnswerError
 from spinetriage.render import console_for, hanging
 from spinetriage.rules import RuleSet
@@ -129,7 +130,7 @@ class Interview:
                 try:
                     return parse(raw)
                 except AnswerError as exc:
-                    explanation = f"Sorry, {exc.problem}. {how}"
+                    explanation = f"Sorry, {visible(exc.problem)}. {how}"  # what was typed, never raw escapes
             self.console.print(Text(explanation, style="yellow"))
             self.console.print(Text(question, style="bold"))
 
@@ -261,7 +262,10 @@ class Interview:
         self.console.print()
         self.console.print(Text("Your answers", style="bold underline"))
         rows = [(report.LABELS[key], report.answer_text(key, value)) for key, value in vars(self.answers).items()]
-        if self.console.width >= 60:
+        if self.e.plain:  # screen readers: one answer a line, no bullet
+            for label, text in rows:
+                self.console.print(Text(f"{label}: {text}"))
+        elif self.console.width >= 60:
             table = Table.grid(padding=(0, 2))
             table.add_column(style="bold", ratio=1)
             table.add_column(ratio=2)

@@ -18,6 +18,7 @@ from rich.text import Text
 
 from spinetriage import report
 from spinetriage.engine import Result
+from spinetriage.environment import visible
 
 if TYPE_CHECKING:
     from spinetriage.environment import Environment
@@ -32,34 +33,58 @@ STYLE = {
 
 
 def console_for(e: "Environment", stream: Any = None, stderr: bool = False) -> Console:
+    """A console on stdout (or stderr, or ``stream``) at a sane width; in plain mode (``--plain``,
+    TERM=dumb) and off a terminal it emits no escape codes at all."""
     stream = stream or (e.stderr if stderr else e.stdout)
     isatty = e.stderr_isatty if stderr else e.stdout_isatty
-    return Console(file=stream, force_terminal=isatty, no_color=e.no_color or not isatty,
+    return Console(file=stream, force_terminal=isatty and not e.plain, no_color=e.no_color or not isatty,
+                   color_system=None if e.plain or not isatty else "auto", width=e.columns,
                    highlight=False, emoji=False, soft_wrap=False)
+
+
+def _text(text: str, style: str = "") -> Text:
+    """Words from the rules or the answers, with any control character made visible."""
+    return Text(visible(text), style=style)
 
 
 def report_renderables(result: Result, saved: date | None = None) -> list[Any]:
     style = STYLE.get(result.outcome, "bold")
-    head = Text(report.headline(result), style=style)
-    body = [head, Text(""), Text(result.advice)]
+    head = _text(report.headline(result), style=style)
+    body = [head, Text(""), _text(result.advice)]
     if result.ended_early:
         body += [Text(""), Text(report.ENDED_EARLY, style="italic")]
     parts: list[Any] = [Panel(Group(*body), title="Recommendation", title_align="left", border_style=style,
                               expand=True)]
     for sec in report.sections(result):
         parts.append(Text(""))
-        parts.append(Text(sec.heading, style="bold underline"))
+        parts.append(_text(sec.heading, style="bold underline"))
         for para in sec.paragraphs:
-            parts.append(Text(para))
+            parts.append(_text(para))
         for bullet in sec.bullets:
-            parts.append(hanging(bullet))
+            parts.append(hanging(_text(bullet)))
     if saved is not None:
         parts += [Text(""), Text("Your answers", style="bold underline"), Text(f"Date: {saved.isoformat()}")]
         parts += [hanging(f"{report.LABELS[k]}: {report.answer_text(k, v)}") for k, v in vars(result.answers).items()]
-        parts.append(Text(f"Rules version: {result.rules_version}"))
-    parts += [Text(""), Text(f"In short: {report.headline(result)}", style=style)]  # the end of a long report
-    parts += [Text(result.disclaimer, style="italic")]
+        parts.append(_text(f"Rules version: {result.rules_version}"))
+    parts += [Text(""), _text(f"In short: {report.headline(result)}", style=style)]  # the end of a long report
+    parts += [_text(result.disclaimer, style="italic")]
     return parts
+
+
+def plain_lines(result: Result, saved: date | None = None) -> list[str]:
+    """The report for screen readers and braille displays: the same words in the same order as
+    the text report, one paragraph a line, with no box, bullet symbol, colour or wrapping."""
+    lines = ["Recommendation", report.headline(result), result.advice]
+    if result.ended_early:
+        lines.append(report.ENDED_EARLY)
+    for sec in report.sections(result):
+        lines += ["", sec.heading, *sec.paragraphs, *sec.bullets]
+    if saved is not None:
+        lines += ["", "Your answers", f"Date: {saved.isoformat()}"]
+        lines += [f"{report.LABELS[k]}: {report.answer_text(k, v)}" for k, v in vars(result.answers).items()]
+        lines.append(f"Rules version: {result.rules_version}")
+    lines += ["", f"In short: {report.headline(result)}", result.disclaimer]
+    return [visible(line) for line in lines]
 
 
 def hanging(text: str | Text) -> Any:
@@ -74,21 +99,22 @@ def hanging(text: str | Text) -> Any:
     return Padding(grid, (0, 0, 0, 1))
 
 
-def print_report(result: Result, e: "Environment") -> None:
+def print_report(result: Result, e: "Environment", saved: date | None = None) -> None:
     """The report for people; when stdout is not a terminal, plain text without trailing spaces."""
+    if e.plain:
+        e.stdout.write("\n".join(plain_lines(result, saved)) + "\n")
+        return
     if e.stdout_isatty:
         console = console_for(e)
-        for part in report_renderables(result):
+        for part in report_renderables(result, saved):
             console.print(part)
         return
-    buffer = io.StringIO()
-    console = console_for(e, stream=buffer)
-    for part in report_renderables(result):
-        console.print(part)
-    e.stdout.write(_rstrip_lines(buffer.getvalue()))
+    e.stdout.write(report_as_text(result, saved, width=e.columns))
 
 
-def report_as_text(result: Result, saved: date | None = None, width: int = 80) -> str:
+def report_as_text(result: Result, saved: date | None = None, width: int = 80, plain: bool = False) -> str:
+    if plain:
+        return "\n".join(plain_lines(result, saved)) + "\n"
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=False, no_color=True, width=width, highlight=False, emoji=False)
     for part in report_renderables(result, saved):
@@ -105,7 +131,12 @@ def print_rules_table(rows: list[dict[str, str]], e: "Environment") -> None:
     """A table on wide screens; one block a rule on narrow ones, where columns would be slivers."""
     from rich.table import Table
 
+    rows = [{k: visible(v) for k, v in row.items()} for row in rows]
     console = console_for(e)
+    if e.plain:
+        for row in rows:
+            e.stdout.write(f"{row['id']} ({row['outcome']})\n{row['reason']}\nSource: {row['source']}\n\n")
+        return
     if console.width < 100:
         for row in rows:
             console.print(Text.assemble((row["id"], "bold"), f"  ({row['outcome']})"))

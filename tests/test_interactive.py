@@ -34,12 +34,15 @@ def _as_at_a_terminal() -> None:
 class Session:
     """One `spinetriage ask` in a pseudo-terminal of a given size, with its transcript."""
 
-    def __init__(self, *args: str, cols: int = 80, rows: int = 50, cwd: str, no_color: bool = True):
+    def __init__(self, *args: str, cols: int = 80, rows: int = 50, cwd: str, no_color: bool = True,
+                 env: dict | None = None):
+        overrides = env
         env = {k: v for k, v in os.environ.items()
                if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "SPINETRIAGE_DEBUG")}
         env.update(COLUMNS=str(cols), LINES=str(rows), TERM="xterm-256color", PYTHONIOENCODING="utf-8")
         if no_color:
             env["NO_COLOR"] = "1"
+        env.update(overrides or {})
         self.cols = cols
         self.raw = io.StringIO()
         self.child = pexpect.spawn(sys.executable, ["-m", "spinetriage", "ask", *args], env=env, cwd=cwd,
@@ -392,3 +395,50 @@ def test_radiation_takes_no_for_none(ask, typed):
     s.answer(typed)
     assert s.finish() == 0
     assert "SELF CARE:" in s.screen and "Sorry" not in s.screen
+
+
+# --- odd terminals ----------------------------------------------------------------------------
+
+TO_THE_HEALTH_LIST = ["--location", "neck", "--duration", "3d", "--radiation", "none", "--no-recurrent",
+                      "--no-limits-activities", "--age", "30"]
+
+
+def test_interview_on_an_ascii_terminal_uses_stand_ins(ask):
+    s = ask(*TO_THE_HEALTH_LIST, env={"PYTHONIOENCODING": "ascii"})
+    for _ in range(3):
+        s.answer("0")
+    s.expect("Infection, cancer and general health")
+    s.answer("caf\u00e9")  # a character the terminal's encoding lacks, typed
+    s.expect("Sorry")
+    s.answer("1")
+    s.answer("0")
+    assert s.finish() == 0
+    screen = s.screen
+    assert "38 degrees C or more" in flat(screen)
+    assert "URGENT: See a doctor today" in flat(screen)
+    assert "Traceback" not in screen and "internal error" not in screen
+
+
+@pytest.mark.parametrize("how", [{"env": {"TERM": "dumb"}}, {"args": ["--plain"]}])
+def test_plain_interview_has_no_decoration_and_no_escape_codes(ask, how):
+    s = ask(*TO_THE_HEALTH_LIST[:-2], *how.get("args", []), cols=40, no_color=False, env=how.get("env"))
+    for _ in range(3):
+        s.answer("0")
+    s.expect("How old are you?")
+    s.answer("30")
+    for _ in range(2):
+        s.answer("0")
+    assert s.finish() == 0
+    raw = s.raw.getvalue()
+    assert "\x1b" not in raw, repr(raw[raw.index("\x1b") - 40:raw.index("\x1b") + 20])
+    assert not re.search("[\u2500-\u257f\u2022]", raw)  # no box drawing, no bullets
+    screen = s.screen
+    assert "Age: 30" in screen and "Recommendation\nSELF CARE: Look after it yourself and re-check" in screen
+
+
+@pytest.mark.parametrize("columns", ["0", "5", "abc", "100000"])
+def test_a_silly_columns_value_in_a_terminal_falls_back_to_its_width(ask, columns):
+    s = ask(*CALM_FLAGS, cols=80, env={"COLUMNS": columns})
+    assert s.finish() == 0
+    s.assert_fits()
+    assert "SELF CARE: Look after it yourself and re-check" in s.screen
