@@ -12,24 +12,49 @@ Library use (no Typer or Rich is imported)::
     from spinetriage import triage_record
     triage_record({"id": 7, "red_flags": ["chest-pain"]})
     # {"id": 7, "outcome": "emergency", "reasons": ["chest-pain"], "phase": None}: the batch line
+
+The names below are imported on first use, so that ``import spinetriage.cli`` (the command
+line) runs almost nothing before it can take Ctrl-C; see ``spinetriage.__main__``.
 """
 
 from spinetriage._version import __version__
-from spinetriage.answers import Answers, parse_duration
-from spinetriage.engine import Reason, Result, phase_of, triage, triage_many
-from spinetriage.errors import AnswerError, ExitCode, MissingAnswers, Problem, RulesError, SpinetriageError
-from spinetriage.rules import RuleSet, load_rules, load_rules_text
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at start-up
+
+#: Each public name and the module it lives in.
+_EXPORTS = {
+    "Answers": "answers", "parse_duration": "answers",
+    "Reason": "engine", "Result": "engine", "phase_of": "engine", "triage": "engine", "triage_many": "engine",
+    "AnswerError": "errors", "ExitCode": "errors", "MissingAnswers": "errors", "Problem": "errors",
+    "RulesError": "errors", "SpinetriageError": "errors",
+    "RuleSet": "rules", "load_rules": "rules", "load_rules_text": "rules",
+    "triage_record": "batch",
+}
 
 
-def triage_record(record, rules=None):  # type: ignore[no-untyped-def]
-    """Exactly the line ``spinetriage batch`` writes for one record, as a dict; never raises on bad data.
+def __getattr__(name: str) -> "Any":
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'spinetriage' has no attribute {name!r}")
+    import importlib
 
-    See ``spinetriage.batch.triage_record`` (imported on first use, so ``import spinetriage`` stays light).
-    """
-    from spinetriage.batch import triage_record as line_of
+    value = getattr(importlib.import_module(f"spinetriage.{module}"), name)
+    globals()[name] = value
+    return value
 
-    return line_of(record, rules)
 
+def __dir__() -> "list[str]":
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from spinetriage.answers import Answers, parse_duration
+    from spinetriage.engine import Reason, Result, phase_of, triage, triage_many
+    from spinetriage.errors import AnswerError, ExitCode, MissingAnswers, Problem, RulesError, SpinetriageError
+    from spinetriage.batch import triage_record
+    from spinetriage.rules import RuleSet, load_rules, load_rules_text
 
 __all__ = [
     "Answers", "AnswerError", "ExitCode", "MissingAnswers", "Problem", "Reason", "Result",
