@@ -271,7 +271,7 @@ def ask(
     output: Optional[str] = typer.Option(
         None, "--output", "-o", metavar="FILE",
         help="Also save the report with your answers and the date (format by --format or by "
-             ".md/.json/.txt/.fhir.json; - writes it to stdout)."),
+             ".md/.json/.txt/.html/.fhir.json; .html is a page to print; - writes it to stdout)."),
     force: bool = typer.Option(False, "--force", help="With --output: replace an existing file."),
 ) -> None:
     from spinetriage import report
@@ -480,6 +480,10 @@ def _report_text(result: Any, out_format: str, saved: Any) -> str:
         from spinetriage import fhir
 
         return json_safe(fhir.to_json(result, saved or _today())) + "\n"
+    if out_format == "html":
+        from spinetriage import htmlpage
+
+        return visible(htmlpage.to_html(result, saved=saved or _today()))
     from spinetriage.render import report_as_text
 
     return report_as_text(result, saved=saved)

@@ -13,7 +13,7 @@ from spinetriage.engine import Result
 FORMATS = ("text", "json", "markdown", "fhir")
 #: ``--output`` extensions; the longest that ends the name wins (``.fhir.json`` over ``.json``).
 EXTENSIONS = {".md": "markdown", ".markdown": "markdown", ".json": "json", ".txt": "text", ".text": "text",
-              ".fhir.json": "fhir"}
+              ".html": "html", ".htm": "html", ".fhir.json": "fhir"}
 
 
 def main_extensions() -> list[str]:
@@ -68,23 +68,24 @@ class Section:
     heading: str
     paragraphs: tuple[str, ...] = ()
     bullets: tuple[str, ...] = ()
+    id: str = ""  # stable name of the section (the HTML page uses it), whatever its heading says
 
 
 def sections(result: Result) -> list[Section]:
     """The report below the recommendation, in reading order."""
     out = []
     why = tuple(f"{r.text} (Source: {r.source})" for r in result.reasons) or (NO_REASON,)
-    out.append(Section("Why", bullets=why))
+    out.append(Section("Why", bullets=why, id="why"))
     if result.phase and result.phase_text:
-        out.append(Section("Your pain", paragraphs=(result.phase_text,)))
+        out.append(Section("Your pain", paragraphs=(result.phase_text,), id="phase"))
     heading = {"physical-therapy": "What to expect and what to bring", "self-care": "What to do now"}
     if result.steps:
-        out.append(Section(heading.get(result.outcome, "What to do next"), bullets=result.steps))
+        out.append(Section(heading.get(result.outcome, "What to do next"), bullets=result.steps, id="steps"))
     net = result.safety_net or {}
     if net:
         out.append(Section("Call the emergency number at once if you have",
-                           bullets=tuple(net.get("emergency_signs", ()))))
-        out.append(Section("If it gets worse", paragraphs=(net.get("if_worse", ""),)))
+                           bullets=tuple(net.get("emergency_signs", ())), id="emergency-signs"))
+        out.append(Section("If it gets worse", paragraphs=(net.get("if_worse", ""),), id="if-worse"))
     return out
 
 

@@ -169,7 +169,7 @@ def test_output_format_by_extension(tmp_path, name, check):
 
 def test_output_with_unknown_extension_or_missing_folder_is_refused(tmp_path):
     r1 = ask(*CALM_FLAGS, "--output", str(tmp_path / "report.pdf"))
-    assert r1.exit_code == 2 and ".md, .json, .txt or .fhir.json" in r1.stderr
+    assert r1.exit_code == 2 and ".md, .json, .txt, .html or .fhir.json" in r1.stderr
     r2 = ask(*CALM_FLAGS, "--output", str(tmp_path / "no" / "r.md"))
     assert r2.exit_code == 2 and "does not exist" in r2.stderr
     assert list(tmp_path.iterdir()) == []

@@ -227,7 +227,7 @@ def test_ask_format_fhir_and_output_fhir_json(tmp_path):
 def test_output_with_an_unknown_extension_lists_the_fhir_and_html_ones(tmp_path):
     proc = run_cli("ask", *CALM_FLAGS, "--output", str(tmp_path / "r.pdf"))
     assert proc.returncode == 2
-    assert ".fhir.json" in proc.stderr and "fhir" in proc.stderr
+    assert ".fhir.json" in proc.stderr and ".html" in proc.stderr and "fhir" in proc.stderr
 
 
 # --- responses read back: the round trip ----------------------------------------------------------
