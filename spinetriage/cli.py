@@ -249,16 +249,18 @@ def ask(
     location: Optional[List[str]] = typer.Option(
         None, "--location", metavar="WHERE",
         help="Where it hurts (repeatable): neck, mid-back, lower-back (or cervical, thoracic, lumbar)."),
-    duration: Optional[str] = typer.Option(
+    # Answers with one value are still collected as lists, and the yes/no answers as two flags,
+    # so that the same answer given twice with different values is refused, never "last one wins".
+    duration: Optional[List[str]] = typer.Option(
         None, "--duration", metavar="TIME", help="How long: 3d, 2w, 4m, 1y (or 3 days, 2 weeks ...); 0d = began today."),
-    radiation: Optional[str] = typer.Option(
+    radiation: Optional[List[str]] = typer.Option(
         None, "--radiation", metavar="WHERE", help="Spreads into limbs: none, arms, legs, arms-and-legs."),
-    recurrent: Optional[bool] = typer.Option(
-        None, "--recurrent/--no-recurrent", help="Keeps coming back despite rest or medication.", show_default=False),
-    limits_activities: Optional[bool] = typer.Option(
-        None, "--limits-activities/--no-limits-activities", help="Limits daily activities or work.",
-        show_default=False),
-    age: Optional[str] = typer.Option(None, "--age", metavar="YEARS", help="Age in years, 1-120."),
+    recurrent: bool = typer.Option(False, "--recurrent", help="Keeps coming back despite rest or medication."),
+    no_recurrent: bool = typer.Option(False, "--no-recurrent", help="Does not keep coming back."),
+    limits_activities: bool = typer.Option(False, "--limits-activities", help="Limits daily activities or work."),
+    no_limits_activities: bool = typer.Option(False, "--no-limits-activities",
+                                              help="Does not limit daily activities or work."),
+    age: Optional[List[str]] = typer.Option(None, "--age", metavar="YEARS", help="Age in years, 1-120."),
     red_flag: Optional[List[str]] = typer.Option(None, "--red-flag", metavar="ID", help=RED_FLAG_HELP),
     no_red_flags: bool = typer.Option(False, "--no-red-flags", help="None of the warning signs is present."),
     fmt: Optional[str] = typer.Option(None, "--format", metavar="FORMAT",
@@ -282,8 +284,8 @@ def ask(
     if plain:
         e = dataclasses.replace(e, plain=True)
     fmt_name = _choice("--format", fmt or "text", report.FORMATS)
-    answers, errors = answers_from_flags(location, duration, radiation, recurrent, limits_activities, age, red_flag,
-                                         no_red_flags)
+    answers, errors = answers_from_flags(location, duration, radiation, _yes_no(recurrent, no_recurrent),
+                                         _yes_no(limits_activities, no_limits_activities), age, red_flag, no_red_flags)
     if errors and answers.red_flags is None:
         raise errors[0]
     out_path, out_format = _output_target(output, fmt, force)
@@ -339,11 +341,18 @@ def _print_result(result: Any, fmt_name: str, e: Environment, saved: Any = None)
     e.stdout.flush()
 
 
+def _yes_no(yes: bool, no: bool) -> list[bool] | None:
+    """A yes/no answer from its two flags, as the values given (both given: two values)."""
+    return [value for value, given in ((True, yes), (False, no)) if given] or None
+
+
 def answers_from_flags(location: Any, duration: Any, radiation: Any, recurrent: Any, limits_activities: Any,
                        age: Any, red_flag: Any, no_red_flags: bool) -> tuple[Answers, list[UsageError]]:
     """The answers given as flags, and an error for each bad value (that answer left unknown).
 
-    Each error names the flag, the value and what is accepted.
+    Each error names the flag, the value and what is accepted. ``duration``, ``radiation``,
+    ``recurrent``, ``limits_activities`` and ``age`` may each be a list of the values given: the
+    same answer given twice with different values is an error, as is an age younger than the pain.
     """
     if red_flag and no_red_flags:
         raise UsageError("--red-flag and --no-red-flags cannot be given together; give the signs that are "
@@ -359,17 +368,42 @@ def answers_from_flags(location: Any, duration: Any, radiation: Any, recurrent: 
         if value is None:
             continue
         try:
-            if key == "duration_days":
-                values[key] = parse_duration(value)
-            elif key in ("location", "red_flags"):
+            if key in ("location", "red_flags"):
                 values[key] = parse_answer(key, list(value))
             else:
-                values[key] = parse_answer(key, value)
+                values[key] = _single(key, value if isinstance(value, (list, tuple)) else [value])
         except AnswerError as exc:
             errors.append(UsageError(exc.describe(QUESTIONS[key].flag)))
             if key == "red_flags":
                 values[key] = valid_signs(value)
+        except UsageError as exc:
+            errors.append(exc)
+    age_years, days = values.get("age"), values.get("duration_days")
+    if age_years is not None and days is not None and days >= (age_years + 1) * 365:
+        del values["age"], values["duration_days"]
+        errors.append(UsageError(f"--duration {_said(duration)} and --age {_said(age)} contradict each other: the pain "
+                                 "cannot have lasted longer than the person has lived; check both"))
     return Answers(**values), errors
+
+
+def _said(value: Any) -> str:
+    """A flag's value as typed, for a message (the last one if given more than once)."""
+    if isinstance(value, (list, tuple)):
+        value = value[-1] if value else ""
+    return visible(str(value))
+
+
+def _single(key: str, given: list[Any]) -> Any:
+    """One answer from the values its flag was given: all the same, or an error naming them."""
+    parse = parse_duration if key == "duration_days" else (lambda v: parse_answer(key, v))
+    parsed = [parse(v) for v in given]
+    if len(set(parsed)) > 1:
+        flag = QUESTIONS[key].flag
+        if isinstance(parsed[0], bool):
+            raise UsageError(f"{flag} and --no-{flag[2:]} contradict each other; give one of them")
+        shown = ", ".join(repr(v) for v in dict.fromkeys(given))
+        raise UsageError(f"{flag} given more than once with different values ({shown}); give it once")
+    return parsed[0]
 
 
 def _choice(flag: str, value: str, accepted: tuple[str, ...]) -> str:

@@ -18,7 +18,9 @@ from rich.table import Table
 from rich.text import Text
 
 from spinetriage import report
-from spinetriage.answers import CHECKLISTS, QUESTIONS, RED_FLAGS, Answers, Checklist, parse_answer, parse_duration
+from spinetriage.answers import (
+    CHECKLISTS, QUESTIONS, RED_FLAGS, Answers, Checklist, format_duration, parse_answer, parse_duration,
+)
 from spinetriage.engine import matching
 from spinetriage.environment import visible
 from spinetriage.errors import AnswerError
@@ -228,7 +230,12 @@ class Interview:
         self.answers = replace(self.answers, location=value)
 
     def ask_duration(self) -> None:
-        value = self.ask("How long have you had this pain?", parse_duration,
+        def parse(raw: str) -> int:
+            days = parse_duration(raw)
+            self.check_age_and_duration(self.answers.age, days)
+            return days
+
+        value = self.ask("How long have you had this pain?", parse,
                          "Use a whole number with a unit: 3d, 2w, 4m, 1y (or 3 days, 2 weeks, 1 month, 1 year); "
                          "0d if it began today.",
                          "For example 3d, 2w, 4m, 1y (or 3 days, 2 weeks); 0d if it began today")
@@ -251,9 +258,21 @@ class Interview:
 
     def ask_age(self) -> None:
         lo, hi = QUESTIONS["age"].bounds or (1, 120)
+        def parse(raw: str) -> int:
+            age = parse_answer("age", raw.strip())
+            self.check_age_and_duration(age, self.answers.duration_days)
+            return age
+
         self.answers = replace(self.answers, age=self.ask(
-            "How old are you?", lambda raw: parse_answer("age", raw.strip()),
+            "How old are you?", parse,
             f"Type your age in years, a whole number from {lo} to {hi}.", "Your age in years, e.g. 42"))
+
+    @staticmethod
+    def check_age_and_duration(age: int | None, days: int | None) -> None:
+        """The pain cannot have lasted longer than the person has lived (as with the flags)."""
+        if age is not None and days is not None and days >= (age + 1) * 365:
+            raise AnswerError("age", age, "", f"the pain has lasted {format_duration(days)}, longer than {age} "
+                                              f"year{'s' if age != 1 else ''} of age; please check your answers")
 
     # --- before the result ---------------------------------------------------------------
 

@@ -280,3 +280,65 @@ def test_each_outcome_report_has_what_a_person_needs(args, outcome, must):
     for always in ("Why", "Call the emergency number at once if you have", "If it gets worse",
                    "This is not a diagnosis", f"In short: {outcome}"):
         assert always in flat, always
+
+
+# --- contradictory or ambiguous flags ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("extra, named", [
+    (["--recurrent", "--no-recurrent"], "--recurrent and --no-recurrent contradict each other"),
+    (["--no-recurrent", "--recurrent"], "--recurrent and --no-recurrent contradict each other"),
+    (["--limits-activities", "--no-limits-activities"],
+     "--limits-activities and --no-limits-activities contradict each other"),
+    (["--age", "30", "--age", "40"], "--age given more than once with different values ('30', '40')"),
+    (["--duration", "3d", "--duration", "2w"], "--duration given more than once with different values ('3d', '2w')"),
+    (["--radiation", "none", "--radiation", "legs"], "--radiation given more than once"),
+    (["--age", "30", "--duration", "31y"], "--duration 31y and --age 30 contradict each other"),
+    (["--age", "5", "--duration", "6y"], "--duration 6y and --age 5 contradict each other"),
+])
+def test_contradictory_flags_are_refused_naming_them(extra, named):
+    base = [a for a in CALM_FLAGS]
+    for flag in ("--recurrent", "--no-recurrent", "--limits-activities", "--no-limits-activities"):
+        if flag in extra and flag in base:
+            base.remove(flag)
+    for flag in ("--age", "--duration", "--radiation"):
+        if flag in extra:
+            i = base.index(flag)
+            del base[i:i + 2]
+    result = ask(*base, *extra, "--format", "json")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    line = result.stderr.strip()
+    assert "\n" not in line and named in line
+
+
+@pytest.mark.parametrize("extra", [
+    ["--recurrent", "--recurrent"], ["--age", "30", "--age", "30"], ["--duration", "2w", "--duration", "14d"],
+    ["--age", "30", "--duration", "30y"],  # possible: 30 years and some months old
+])
+def test_the_same_answer_twice_or_a_possible_age_is_accepted(extra):
+    base = [a for a in CALM_FLAGS if a != "--no-recurrent"]
+    for flag in ("--age", "--duration"):
+        if flag in extra:
+            i = base.index(flag)
+            del base[i:i + 2]
+    if "--recurrent" not in extra:
+        base.append("--no-recurrent")
+    result = ask(*base, *extra, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_contradictory_flags_never_mask_an_emergency_sign():
+    result = ask("--red-flag", "saddle-numbness", "--recurrent", "--no-recurrent", "--age", "3", "--duration", "9y",
+                 "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["outcome"] == "emergency"
+    assert "contradict each other" in result.stderr and "warning" in result.stderr
+
+
+def test_comma_separated_red_flags_are_read_as_several():
+    args = [a for a in CALM_FLAGS if a != "--no-red-flags"]
+    both = json.loads(ask(*args, "--red-flag", "fever,rash", "--format", "json").stdout)
+    apart = json.loads(ask(*args, "--red-flag", "fever", "--red-flag", "rash", "--format", "json").stdout)
+    assert both["answers"]["red_flags"] == apart["answers"]["red_flags"] == ["fever", "rash"]
+    assert both["outcome"] == apart["outcome"]

@@ -442,3 +442,15 @@ def test_a_silly_columns_value_in_a_terminal_falls_back_to_its_width(ask, column
     assert s.finish() == 0
     s.assert_fits()
     assert "SELF CARE: Look after it yourself and re-check" in s.screen
+
+
+def test_an_age_younger_than_the_pain_is_explained_and_asked_again(ask):
+    s = ask("--location", "neck", "--duration", "31y", "--radiation", "none", "--no-recurrent",
+            "--no-limits-activities", "--no-red-flags")
+    s.expect("How old are you?")
+    s.answer("30")
+    s.expect("Sorry, the pain has lasted 31 years, longer than 30 years of age")
+    s.expect("How old are you?")
+    s.answer("45")
+    assert s.finish() == 0
+    assert "Age" in s.screen.split("Your answers", 1)[1] and "45" in s.screen
