@@ -184,26 +184,27 @@ def write_records(path: Path, count: int) -> int:
 
 
 def rules_text(count: int, shipped: str, tiers: dict[str, str], seed: int = 11) -> str:
-    """A valid rules file of ``count`` rules: the shipped file's outcomes, phases and safety net,
-    one rule for each emergency and urgent sign (so that the file keeps the safety invariant),
-    then rules with conditions and texts like the shipped ones. No cases."""
+    """A valid rules file of ``count`` rules, each with a condition on one to three answers and
+    texts as long as the shipped ones: the shipped file's outcomes, phases and safety net; the
+    first rules also cover one emergency or urgent sign each (the file keeps the safety
+    invariant). No cases."""
     head = shipped[: shipped.index("\nrules:")] + "\nrules:\n"
     rnd = random.Random(seed)
     out = [head]
     signs = [s for s, tier in tiers.items() if tier in ("emergency", "urgent")]
     for n in range(count):
-        if n < len(signs):
+        parts = [f"{{age: {{at_least: {rnd.randint(16, 80)}}}}}",
+                 f"{{duration_days: {{at_least: {rnd.randint(1, 20)}w}}}}",
+                 f"{{location: {{includes: {rnd.choice(LOCATIONS[:3])}}}}}",
+                 f"{{radiation: {{in: [{', '.join(rnd.sample(RADIATION, 2))}]}}}}",
+                 f"{{recurrent: {{is: {rnd.choice(['true', 'false'])}}}}}"]
+        when = f"{{all: [{', '.join(rnd.sample(parts, rnd.randint(1, 3)))}]}}"
+        if n < len(signs):  # the sign alone, or the other answers: every rule alike in size
             sign = signs[n]
             outcome = "emergency" if tiers[sign] == "emergency" else "urgent"
-            when = f"{{red_flags: {{includes: {sign}}}}}"
+            when = f"{{any: [{{red_flags: {{includes: {sign}}}}}, {when}]}}"
         else:
             outcome = rnd.choice(["urgent", "doctor", "doctor", "physical-therapy", "self-care"])
-            parts = [f"{{age: {{at_least: {rnd.randint(16, 80)}}}}}",
-                     f"{{duration_days: {{at_least: {rnd.randint(1, 20)}w}}}}",
-                     f"{{location: {{includes: {rnd.choice(LOCATIONS[:3])}}}}}",
-                     f"{{radiation: {{in: [{', '.join(rnd.sample(RADIATION, 2))}]}}}}",
-                     f"{{recurrent: {{is: {rnd.choice(['true', 'false'])}}}}}"]
-            when = f"{{all: [{', '.join(rnd.sample(parts, rnd.randint(1, 3)))}]}}"
         out.append(
             f"  - id: generated-rule-{n}\n"
             f"    outcome: {outcome}\n"
