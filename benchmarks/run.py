@@ -18,8 +18,8 @@ refuses to run otherwise. Sections (each a small function below; ``--skip`` leav
    child of a small wrapper, ``getrusage(RUSAGE_CHILDREN)``). Target: the largest at most
    1.3x the smallest.
 4. scaling: rules files of 30, 300 and 3,000 generated rules (one rule per emergency and
-   urgent sign, the rest like the shipped ones): time to load and check each (best of a few,
-   in one fresh process per size), and ``rules validate`` of the largest (every rule is then
+   urgent sign, all alike in size): time to load and check each (best of 5 interleaved rounds
+   in one process), and ``rules validate`` of the largest (every rule is then
    reported as not exercised by a case, so printing many problems is timed too). Target:
    10x the rules at most 12x the time. ``--large`` adds 10,000 rules.
 
@@ -107,19 +107,21 @@ print(kb // 1024 if sys.platform == "darwin" else kb)  # macOS reports bytes, Li
 '''
 
 LOAD_TIMER = '''\
+import json
 import sys
 import time
 
 from spinetriage.rules import default_rules_path, load_rules_text
 
 load_rules_text(default_rules_path().read_text(encoding="utf-8"))  # warm-up: imports, caches
-text = open(sys.argv[1], encoding="utf-8").read()
-best = float("inf")
-for _ in range(int(sys.argv[2])):
-    start = time.perf_counter()
-    load_rules_text(text, sys.argv[1])
-    best = min(best, time.perf_counter() - start)
-print(best)
+texts = [open(path, encoding="utf-8").read() for path in sys.argv[2:]]
+best = [float("inf")] * len(texts)
+for _ in range(int(sys.argv[1])):  # interleaved rounds: every size sees the same conditions
+    for i, text in enumerate(texts):
+        start = time.perf_counter()
+        load_rules_text(text, sys.argv[2 + i])
+        best[i] = min(best[i], time.perf_counter() - start)
+print(json.dumps(best))
 '''
 
 LOCATIONS = ["neck", "mid-back", "lower-back", "lumbar", "cervical", "thoracic"]
@@ -391,19 +393,19 @@ def scaling_section(args: argparse.Namespace, tmp: Path, spinetriage: list[str])
     timer = tmp / "load_timer.py"
     timer.write_text(LOAD_TIMER, encoding="utf-8")
     sizes = [30, 300, 3000] + ([10_000] if args.large else [])
-    loads: list[float] = []
-    print("\nrules loading and checking (best of a few loads, one fresh process per size)")
+    paths = []
     for size in sizes:
-        path = tmp / f"rules-{size}.yaml"
-        path.write_text(rules_text(size, shipped, info["tiers"]), encoding="utf-8")
-        repeats = max(3, min(7, 3000 // size))
-        cmd = [sys.executable, str(timer), str(path), str(repeats)]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=CHILD_ENV, check=False)
-        check(cmd, proc, (0,))
-        loads.append(float(proc.stdout))
-        line = f"  {size:>6} rules  {path.stat().st_size / 1024:8.0f} KiB  load {loads[-1] * 1000:8.1f} ms"
-        if len(loads) > 1:
-            line += f"  x{loads[-1] / loads[-2]:.1f} the time for x{size / sizes[len(loads) - 2]:.0f} the rules"
+        paths.append(tmp / f"rules-{size}.yaml")
+        paths[-1].write_text(rules_text(size, shipped, info["tiers"]), encoding="utf-8")
+    cmd = [sys.executable, str(timer), str(args.scaling_rounds), *map(str, paths)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=CHILD_ENV, check=False)
+    check(cmd, proc, (0,))
+    loads: list[float] = json.loads(proc.stdout)
+    print(f"\nrules loading and checking (best of {args.scaling_rounds} interleaved rounds, one process)")
+    for i, (size, path) in enumerate(zip(sizes, paths)):
+        line = f"  {size:>6} rules  {path.stat().st_size / 1024:8.0f} KiB  load {loads[i] * 1000:8.1f} ms"
+        if i:
+            line += f"  x{loads[i] / loads[i - 1]:.1f} the time for x{size / sizes[i - 1]:.1f} the rules"
         print(line)
     oks = []
     for i in range(1, len(sizes)):
@@ -442,6 +444,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-records", type=sizes_list, default=[10_000, 100_000, 1_000_000],
                         metavar="N,N,...", help="record counts for peak RSS (default 10000,100000,1000000)")
     parser.add_argument("--large", action="store_true", help="scaling: also 10,000 rules")
+    parser.add_argument("--scaling-rounds", type=int, default=5, help="scaling: load rounds (default 5)")
     parser.add_argument("--skip", action="append", default=[], choices=sorted(SECTIONS), metavar="SECTION",
                         help=f"leave a section out (repeatable): {', '.join(SECTIONS)}")
     args = parser.parse_args(argv)
