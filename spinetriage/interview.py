@@ -66,6 +66,8 @@ class Interview:
             if number < len(steps):
                 matched = self.decided()
                 if matched is not None:
+                    if self.answers.red_flags is None and self.signs:  # the signs ticked are answers given
+                        self.answers = replace(self.answers, red_flags=self.signs)
                     self.console.print()
                     self.console.print(Text(STOPPED, style="bold"))
                     self.console.print()
