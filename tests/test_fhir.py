@@ -376,3 +376,42 @@ def test_ask_format_fhir_imports_no_fhir_library_and_no_rich():
     modules = loaded(proc)["modules"]
     for name in ("fhir", "fhir_core", "rich"):  # (pydantic comes with Typer itself)
         assert name not in modules
+
+
+def test_an_emergency_ticked_at_the_prompts_is_in_the_response_and_reads_back_as_emergency(monkeypatch):
+    from spinetriage import environment
+    from spinetriage.cli import run
+
+    first = CHECKLISTS[0]
+    number = next(i for i, sign in enumerate(first.items, 1) if TIERS[sign] == "emergency")
+    out, err = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(environment, "ENV", environment.Environment(io.StringIO(f"{number}\n"), out, err,
+                                                                    True, True, True, True))
+    assert run(["ask", "--format", "fhir"]) == 0
+    data = json.loads(out.getvalue())
+    Bundle.model_validate(data)
+    qr = data["entry"][0]["resource"]
+    assert qr["status"] == "stopped"
+    assert qr["item"] == [{"linkId": first.id, "text": f"{first.heading}. {first.question}", "answer": [
+        {"valueCoding": fhir.coding(first.items[number - 1], RED_FLAGS[first.items[number - 1]])}]}]
+    lines, _ = run_batch([data])
+    assert lines[0]["outcome"] == RULES.top.id
+
+
+def test_the_readme_fhir_commands_run_as_written(tmp_path):
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## For clinic systems.*?```sh\n(.*?)```", readme, flags=re.S).group(1)
+    bin_dir = str(Path(sys.executable).parent)
+    script = block.replace(".venv/bin", bin_dir)
+    proc = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "HOME": str(tmp_path)})
+    assert proc.returncode == 0, proc.stderr
+    assert '"outcome": "physical-therapy"' in proc.stdout
+    Questionnaire.model_validate(json.loads((tmp_path / "questionnaire.json").read_text()))
+    CodeSystem.model_validate(json.loads((tmp_path / "codesystem.json").read_text()))
+    assert "EMERGENCY" in (tmp_path / "report.html").read_text()
