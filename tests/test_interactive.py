@@ -7,6 +7,7 @@ what is on the screen and on the exit status. No network, no files written.
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import signal
@@ -454,3 +455,53 @@ def test_an_age_younger_than_the_pain_is_explained_and_asked_again(ask):
     s.answer("45")
     assert s.finish() == 0
     assert "Age" in s.screen.split("Your answers", 1)[1] and "45" in s.screen
+
+
+# --- stdout redirected, a person at the terminal ----------------------------------------------
+
+
+def shell_session(command: str, cwd: str, cols: int = 80, colour: bool = False) -> "pexpect.spawn":
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS", "LINES", "SPINETRIAGE_DEBUG")}
+    env.update(TERM="xterm-256color", PYTHONIOENCODING="utf-8")
+    if not colour:
+        env["NO_COLOR"] = "1"
+    child = pexpect.spawn("bash", ["-c", f'"{sys.executable}" -m spinetriage {command}'], env=env, cwd=cwd,
+                          dimensions=(50, cols), encoding="utf-8", timeout=TIMEOUT, preexec_fn=_as_at_a_terminal)
+    child.logfile_read = io.StringIO()
+    return child
+
+
+def answer_all(child, answers: list[str]) -> None:
+    for typed in answers:
+        child.expect_exact("> ")
+        child.sendline(typed)
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_ask_with_stdout_redirected_asks_on_the_terminal_and_writes_the_result_to_the_file(tmp_path, fmt):
+    child = shell_session(f"ask --format {fmt} --location neck --duration 3d > out.{fmt}", str(tmp_path), colour=True)
+    child.expect_exact("Question 1 of 9")
+    answer_all(child, ["0", "0", "0", "1", "n", "n", "30", "0", "0"])
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    screen = ESCAPES.sub("", child.logfile_read.getvalue())
+    assert "Does the pain spread into your arms or legs?" in screen and "How old are you?" in screen
+    saved = (tmp_path / f"out.{fmt}").read_text()
+    assert "Question" not in saved and "> " not in saved  # only the result in the file
+    if fmt == "json":
+        data = json.loads(saved)
+        assert data["outcome"] == "self-care" and data["answers"]["age"] == 30
+    else:
+        assert "SELF CARE: Look after it yourself and re-check" in saved
+        assert "\x1b" not in saved  # plain text in a file, though the terminal has colour
+        assert "SELF CARE" not in screen.split("How old are you?", 1)[1].split("Your answers", 1)[0]
+
+
+def test_ask_with_stdin_not_a_terminal_asks_nothing(tmp_path):
+    child = shell_session("ask --location neck < /dev/null", str(tmp_path))
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    screen = ESCAPES.sub("", child.logfile_read.getvalue())
+    assert "Question" not in screen and "missing answers" in screen
