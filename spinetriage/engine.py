@@ -21,6 +21,8 @@ CHRONIC_FROM_DAYS = 84  # 12 weeks or more
 
 @dataclass(frozen=True)
 class Reason:
+    """Why a recommendation was given: one matching rule, its outcome, its reason and source."""
+
     rule: str
     outcome: str
     text: str

@@ -81,6 +81,8 @@ Condition = tuple  # ("all", [..]) | ("any", [..]) | (op, key, value)
 
 @dataclass(frozen=True)
 class Outcome:
+    """One step of the outcome ladder, with the words the person reads."""
+
     id: str
     rank: int  # 0 is the most urgent
     title: str
@@ -91,6 +93,8 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Rule:
+    """One checked rule: its condition, the outcome it leads to, why, and where it is written."""
+
     id: str
     outcome: Outcome
     condition: Condition
@@ -107,6 +111,8 @@ class Rule:
 
 @dataclass(frozen=True)
 class Case:
+    """One example case of the rules file: answers and the outcome (and rules) they must give."""
+
     id: str
     answers: Answers
     expect: str
