@@ -204,6 +204,26 @@ def test_a_weakened_copy_is_refused_by_load_rules_and_every_command(tmp_path):
     assert batch.returncode == 3 and batch.stdout == "" and where in batch.stderr, batch.stderr
 
 
+@pytest.mark.parametrize("how", ["no-rule-names-it", "rule-needs-the-age-too"])
+def test_rules_validate_names_the_line_for_each_kind_of_gap(tmp_path, how):
+    sign = "bladder-bowel"
+    if how == "no-rule-names-it":
+        text, line = unnamed(sign), line_of_key(TEXT, "rules")
+    else:
+        needle = f"{{red_flags: {{includes: {sign}}}}}"
+        assert TEXT.count(needle) == 1, f"the shipped rules no longer say {needle} once"
+        text = TEXT.replace(needle, f"{{all: [{needle}, {{age: {{at_least: 1}}}}]}}")
+        line = TEXT[: TEXT.index(needle)].count("\n") + 1
+    path = tmp_path / "rules.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = run_cli("rules", "validate", str(path))
+    assert result.returncode == 3 and result.stdout == "" and "Traceback" not in result.stderr
+    located = [s for s in result.stderr.splitlines() if s.startswith(f"{path}:{line}:")]
+    assert any(f"'{sign}'" in s for s in located), result.stderr
+    ask = run_cli("ask", "--red-flag", sign, "--no-input", "--format", "json", "--rules", str(path))
+    assert ask.returncode == 3 and ask.stdout == "" and f"{path}:{line}:" in ask.stderr
+
+
 def test_an_urgent_sign_weakened_is_refused_by_rules_validate(tmp_path):
     sign = next(s for s in URGENT_SIGNS if s in SIGNS)
     text, changed = weakened(sign)
@@ -227,6 +247,8 @@ def test_a_copy_with_a_snapshot_beside_it_is_read_from_its_yaml(tmp_path):
     snap["data"]["version"] = "from-the-snapshot"
     snapshot_path(copy).write_text(json.dumps(snap), encoding="utf-8")
     assert load_rules(copy).version == RULES.version != "from-the-snapshot"
+    ask = run_cli("ask", *CALM_FLAGS, "--format", "json", "--rules", str(copy))
+    assert ask.returncode == 0 and json.loads(ask.stdout)["rules_version"] == RULES.version
     code = f"import sys; from spinetriage import load_rules; load_rules({str(copy)!r}); print('yaml' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "True", out.stderr  # parsed from the YAML
