@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from functools import lru_cache
 from typing import Any, Mapping
 
 from spinetriage._version import __version__
@@ -61,12 +62,19 @@ def _question_keys() -> list[str]:
     return [key for key in QUESTIONS if key != "red_flags"]
 
 
+@lru_cache(maxsize=1)
+def _link_ids() -> tuple[str, ...]:
+    return tuple([c.id for c in CHECKLISTS if c.before_questions] + _question_keys()
+                 + [c.id for c in CHECKLISTS if not c.before_questions])
+
+
 def link_ids() -> list[str]:
     """Every item's linkId, in the order the interview asks them."""
     return ([c.id for c in CHECKLISTS if c.before_questions] + _question_keys()
             + [c.id for c in CHECKLISTS if not c.before_questions])
 
 
+@lru_cache(maxsize=1)
 def _checklist_by_id() -> dict[str, Checklist]:
     return {c.id: c for c in CHECKLISTS}
 
@@ -375,15 +383,15 @@ def ResponseError(where: str, problem: str, accepted: str) -> AnswerError:  # no
 
 
 def _the_response(resource: Any) -> Mapping[str, Any]:
-    if not isinstance(resource, Mapping):
+    if not isinstance(resource, dict):
         raise ResponseError("resourceType", "not a JSON object",
                             "each line must be one QuestionnaireResponse, or a Bundle holding one")
     kind = resource.get("resourceType")
     if kind == "QuestionnaireResponse":
         return resource
     if kind == "Bundle":
-        found = [e.get("resource") for e in resource.get("entry") or () if isinstance(e, Mapping)
-                 and isinstance(e.get("resource"), Mapping)
+        found = [e.get("resource") for e in resource.get("entry") or () if isinstance(e, dict)
+                 and isinstance(e.get("resource"), dict)
                  and e["resource"].get("resourceType") == "QuestionnaireResponse"]
         if len(found) == 1:
             return found[0]
@@ -396,11 +404,15 @@ def _the_response(resource: Any) -> Mapping[str, Any]:
 def response_id(resource: Any) -> str | None:
     """The id echoed in batch output: the QuestionnaireResponse's id, else its Bundle's (never a person's)."""
     try:
-        qr = _the_response(resource)
+        qr: Any = _the_response(resource)
     except AnswerError:
-        qr = {}
+        qr = None
+    return _id_of(resource, qr)
+
+
+def _id_of(resource: Any, qr: Any) -> str | None:
     for candidate in (qr, resource):
-        if isinstance(candidate, Mapping) and isinstance(candidate.get("id"), str):
+        if isinstance(candidate, dict) and isinstance(candidate.get("id"), str):
             return candidate["id"]
     return None
 
@@ -408,8 +420,8 @@ def response_id(resource: Any) -> str | None:
 def _codes(link: str, answers: list[Any], options: list[str]) -> list[str]:
     codes = []
     for a in answers:
-        c = a.get("valueCoding") if isinstance(a, Mapping) else None
-        if not isinstance(c, Mapping) or not isinstance(c.get("code"), str):
+        c = a.get("valueCoding") if isinstance(a, dict) else None
+        if not isinstance(c, dict) or not isinstance(c.get("code"), str):
             raise ResponseError(f"item {link!r}", "an answer is not a valueCoding",
                                 f"answer with valueCoding codes of {CODESYSTEM_URL}: {', '.join(options)}")
         if c.get("system", CODESYSTEM_URL) != CODESYSTEM_URL:
@@ -423,14 +435,14 @@ def _only(link: str, answers: list[Any], field: str, kind: type | tuple[type, ..
     if len(answers) != 1:
         raise ResponseError(f"item {link!r}", f"has {len(answers)} answers", f"give exactly one {what}")
     a = answers[0]
-    value = a.get(field) if isinstance(a, Mapping) else None
+    value = a.get(field) if isinstance(a, dict) else None
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise ResponseError(f"item {link!r}", f"the answer is not a {field}", f"give one {field}: {what}")
     return value
 
 
 def _duration_text(link: str, answers: list[Any]) -> str:
-    quantity = _only(link, answers, "valueQuantity", Mapping, "duration with a unit")
+    quantity = _only(link, answers, "valueQuantity", dict, "duration with a unit")
     units = ", ".join(code for code, _, _ in DURATION_UNITS)
     value, unit = quantity.get("value"), quantity.get("code") or quantity.get("unit")
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not isinstance(unit, str):
@@ -472,8 +484,9 @@ def record_from_response(resource: Any) -> tuple[dict[str, Any], list[AnswerErro
     """
     qr = _the_response(resource)
     record: dict[str, Any] = {}
-    if response_id(resource) is not None:
-        record["id"] = response_id(resource)
+    rid = _id_of(resource, qr)
+    if rid is not None:
+        record["id"] = rid
     problems: list[AnswerError] = []
 
     canonical = qr.get("questionnaire")
@@ -485,7 +498,7 @@ def record_from_response(resource: Any) -> tuple[dict[str, Any], list[AnswerErro
                                       "accepted: " + ", ".join(RESPONSE_STATUSES)))
 
     by_id = _checklist_by_id()
-    known = link_ids()
+    known = _link_ids()
     seen: set[str] = set()
     signs: set[str] = set()
     items = qr.get("item") or []
@@ -493,8 +506,8 @@ def record_from_response(resource: Any) -> tuple[dict[str, Any], list[AnswerErro
         items = []
         problems.append(ResponseError("item", "is not a list", "a list of items with linkIds"))
     for item in items:
-        link = item.get("linkId") if isinstance(item, Mapping) else None
-        answers = (item.get("answer") or []) if isinstance(item, Mapping) else []
+        link = item.get("linkId") if isinstance(item, dict) else None
+        answers = (item.get("answer") or []) if isinstance(item, dict) else []
         try:
             if link not in known:
                 raise ResponseError(f"item {link!r}", "is not in the Questionnaire", "linkIds: " + ", ".join(known))
@@ -534,7 +547,9 @@ def record_from_response(resource: Any) -> tuple[dict[str, Any], list[AnswerErro
     if signs or any(c.id in seen for c in CHECKLISTS):
         record["red_flags"] = [s for s in RED_FLAGS if s in signs]
     missing = [link for link in known if link not in seen]
-    if missing:
+    # An emergency sign alone leads to the most urgent outcome in every rules file (the rules
+    # checker holds them to it), so what was not asked after one cannot change the result.
+    if missing and not any(TIERS.get(sign) == "emergency" for sign in signs):
         problems.append(ResponseError(
             f"item{'s' if len(missing) > 1 else ''} {', '.join(missing)}", "not answered",
             f"every item needs an answer unless an emergency sign is ticked; a checklist with none "

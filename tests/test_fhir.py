@@ -415,3 +415,13 @@ def test_the_readme_fhir_commands_run_as_written(tmp_path):
     Questionnaire.model_validate(json.loads((tmp_path / "questionnaire.json").read_text()))
     CodeSystem.model_validate(json.loads((tmp_path / "codesystem.json").read_text()))
     assert "EMERGENCY" in (tmp_path / "report.html").read_text()
+
+
+def test_a_response_stopped_by_an_emergency_sign_gives_the_line_of_the_same_json_lines_record():
+    sign = next(s for s in CHECKLISTS[1].items if TIERS[s] == "emergency")
+    qr = fill(QUESTIONNAIRE, complete(red_flags=[sign]), "s1")
+    assert [i["linkId"] for i in qr["item"]] == [CHECKLISTS[0].id, CHECKLISTS[1].id]
+    qr["status"] = "stopped"
+    lines, _ = run_batch([qr])
+    expected = batch.triage_record({"id": "s1", "red_flags": [sign]}, RULES)
+    assert lines[0] == expected and "ignored" not in lines[0]
