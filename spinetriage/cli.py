@@ -295,6 +295,7 @@ def ask(
         for error in errors:
             e.stderr.write(visible(f"{PROG}: warning: {error} (ignored: an emergency sign decides the result)\n"))
     matched = matching(answers, ruleset)
+    stopped_early = False
     if matched is None:
         if no_input or not e.interactive:
             raise MissingAnswers([MISSING_FLAG.get(k, QUESTIONS[k].flag) for k in answers.missing()])
@@ -302,8 +303,10 @@ def ask(
 
         # Questions on stderr whenever stdout carries the result elsewhere (JSON, Markdown, a file).
         to_stderr = fmt_name != "text" or not e.stdout_isatty
-        answers, matched = Interview(ruleset, e, to_stderr=to_stderr).run(answers)
-    result = build_result(answers, ruleset, matched)
+        interview = Interview(ruleset, e, to_stderr=to_stderr)
+        answers, matched = interview.run(answers)
+        stopped_early = interview.stopped_early
+    result = build_result(answers, ruleset, matched, stopped_early)
     to_stdout = out_path == STDOUT
     try:
         _print_result(result, fmt_name if not to_stdout else out_format, e, saved=_today() if to_stdout else None)

@@ -47,11 +47,14 @@ class Result:
     safety_net: Mapping[str, Any] | None = None
     phase_text: str | None = None
     disclaimer: str = ""
+    #: An emergency ended the questions at a prompt; some checklists may be unasked even
+    #: though the signs ticked so far are in ``answers.red_flags``.
+    stopped_early: bool = False
 
     @property
     def ended_early(self) -> bool:
         """True when an emergency ended the questions before every answer was given."""
-        return bool(self.answers.missing())
+        return self.stopped_early or bool(self.answers.missing())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -98,7 +101,7 @@ def decide(answers: Answers, rules: RuleSet, errors: Sequence[SpinetriageError] 
     return matched
 
 
-def build_result(answers: Answers, rules: RuleSet, matched: tuple[int, ...]) -> Result:
+def build_result(answers: Answers, rules: RuleSet, matched: tuple[int, ...], stopped_early: bool = False) -> Result:
     outcome = rules.rules[matched[0]].outcome if matched else rules.default
     phase = phase_of(answers.duration_days)
     return Result(
@@ -115,6 +118,7 @@ def build_result(answers: Answers, rules: RuleSet, matched: tuple[int, ...]) -> 
         safety_net={**rules.safety_net, "if_worse": outcome.if_worse} if outcome.if_worse else rules.safety_net,
         phase_text=rules.phases.get(phase, {}).get("text") if phase else None,
         disclaimer=rules.disclaimer,
+        stopped_early=stopped_early,
     )
 
 

@@ -49,6 +49,7 @@ class Interview:
         self.console: Console = console_for(e, stderr=to_stderr)
         self.answers = Answers()
         self.signs: frozenset[str] = frozenset()  # the signs ticked so far
+        self.stopped_early = False  # an emergency ended the questions
         self.lists_left = 0  # checklists still to answer
 
     # --- the flow ------------------------------------------------------------------------
@@ -68,6 +69,7 @@ class Interview:
                 if matched is not None:
                     if self.answers.red_flags is None and self.signs:  # the signs ticked are answers given
                         self.answers = replace(self.answers, red_flags=self.signs)
+                    self.stopped_early = True  # later checklists are unasked, not "none"
                     self.console.print()
                     self.console.print(Text(STOPPED, style="bold"))
                     self.console.print()

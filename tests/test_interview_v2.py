@@ -50,6 +50,8 @@ def test_an_injury_at_70_with_neck_pain_ends_the_questions_at_the_age(ask):
     assert "Infection, cancer and general health" not in screen  # the last checklists are never asked
     assert prompts(screen) == 9
     assert "65 or over" in flat(screen)  # the reason names why
+    # the report says the later checklists were never asked
+    assert "The questions stopped early because of an emergency sign." in flat(screen)
 
 
 def test_the_same_injury_at_64_goes_on_and_is_not_an_emergency(ask):
@@ -79,3 +81,21 @@ def test_each_checklist_screen_fits_the_terminal(ask, cols, rows):
         assert checklist.heading in flat(block)
         if cols == 80:
             assert len(lines) + 1 <= 24, f"{checklist.heading}: {len(lines)} lines"
+
+
+def test_a_result_stopped_at_a_prompt_leaves_unasked_checklists_out_of_the_fhir_response():
+    from spinetriage import fhir
+    from spinetriage.answers import Answers
+    from spinetriage.engine import build_result, matching
+    from spinetriage.rules import load_rules
+
+    rules = load_rules()
+    answers = Answers(location=["neck"], duration_days=3, radiation="none", recurrent=False,
+                      limits_activities=False, age=70, red_flags=["minor-injury"])
+    result = build_result(answers, rules, matching(answers, rules), stopped_early=True)
+    assert result.ended_early and result.outcome == "emergency"
+    qr = fhir.response(result)
+    assert qr["status"] == "stopped"
+    asked = [item["linkId"] for item in qr["item"]]
+    assert "signs-injury" in asked
+    assert "signs-health" not in asked and "signs-other" not in asked
