@@ -31,6 +31,7 @@ from spinetriage.rules import RuleSet, load_rules
 
 INPUT_FORMATS = ("jsonl", "csv", "fhir")
 CHUNK = 1 << 16
+PARALLEL_CHUNK = 1 << 18  # bytes read at a time with --jobs: one task for a worker
 MAX_RECORD = 1 << 20  # bytes in one record (one line); a longer line is an error line
 MAX_SKIP = 64 * MAX_RECORD  # a line with no end after this many bytes stops the reading
 CACHE_MAX = 4096  # entries per cache
@@ -58,7 +59,8 @@ class Summary:
 
 
 class WriteFailed(Exception):
-    """The results could not be written (a full disk, a closed pipe); says how far it got."""
+    """The results could not be written (a full disk, a closed pipe); ``written``: the records
+    whose lines were surely written (flushed) before it."""
 
     def __init__(self, cause: OSError, written: int):
         self.cause = cause
@@ -81,33 +83,34 @@ TOO_LONG_MESSAGE = (f"the line is longer than {MAX_RECORD // (1 << 20)} MiB, the
                     "each record must be one line")
 
 
-def _chunks(stream: IO[bytes], before_read: Callable[[], None],
-            stop: Callable[[str], None] = lambda why: None) -> Iterator[tuple[int, list[Any]]]:
-    """(number of the first line, lines) for each chunk read; ``before_read`` runs before each read.
+def _chunks(stream: IO[bytes], before_read: Callable[[], None], stop: Callable[[str], None] = lambda why: None,
+            size: int = CHUNK) -> Iterator[tuple[int, Any]]:
+    """(number of the first line, block) for each read; ``before_read`` runs before each read.
 
-    A line is bytes without its newline, or ``TOO_LONG`` as soon as it passes ``MAX_RECORD``
-    bytes (the rest of it is then skipped). Each byte is copied a bounded number of times,
-    so a long line is read in linear time. A line with no end after ``MAX_SKIP`` bytes
-    stops the reading (``stop`` is told why).
+    A block is whole lines as bytes joined by newlines (without the last one), or
+    ``[TOO_LONG]`` for a line that passed ``MAX_RECORD`` bytes (the rest of it is skipped, never
+    kept). Each byte is copied a bounded number of times, so a long line is read in linear
+    time. A line with no end after ``MAX_SKIP`` bytes stops the reading (``stop`` says why).
     """
     parts: list[bytes] = []  # the unfinished last line, in pieces
-    size = 0
+    pending = 0  # its length
     skipping = False  # inside a line already reported as too long
     number = 1
     read = getattr(stream, "read1", stream.read)
     while True:
         before_read()
-        chunk = read(CHUNK)
+        chunk = read(size)
         if not chunk:
             break
-        if b"\n" not in chunk:
-            size += len(chunk)
+        end = chunk.rfind(b"\n")
+        if end < 0:
+            pending += len(chunk)
             if skipping:
-                if size > MAX_SKIP:
-                    stop(f"line {number - 1} has no end after {MAX_SKIP // (1 << 20)} MiB; "
-                         "stopped reading (is this a file of records, one a line?)")
+                if pending > MAX_SKIP:
+                    stop(f"line {number - 1} has no end after {MAX_SKIP >> 20} MiB; stopped reading there "
+                         "(is this a file of records, one a line?)")
                     return
-            elif size > MAX_RECORD:
+            elif pending > MAX_RECORD:
                 parts.clear()
                 skipping = True
                 yield number, [TOO_LONG]
@@ -115,22 +118,28 @@ def _chunks(stream: IO[bytes], before_read: Callable[[], None],
             else:
                 parts.append(chunk)
             continue
-        lines: list[Any] = chunk.split(b"\n")
-        tail = lines.pop()
-        if skipping:
-            del lines[0]  # the end of the line reported already
+        block: bytes | None
+        if skipping or parts:
+            cut = chunk.find(b"\n")
+            if not skipping and pending + cut <= MAX_RECORD:
+                parts.append(chunk[:end])
+                block = b"".join(parts)
+            else:
+                if not skipping:
+                    yield number, [TOO_LONG]
+                    number += 1
+                block = chunk[cut + 1:end] if cut < end else None
             skipping = False
-        elif parts:
-            parts.append(lines[0])
-            lines[0] = b"".join(parts) if size + len(lines[0]) <= MAX_RECORD else TOO_LONG
-            parts.clear()
-        if lines:
-            yield number, lines
-            number += len(lines)
+        else:
+            block = chunk[:end]
+        if block is not None:
+            yield number, block
+            number += block.count(b"\n") + 1
+        tail = chunk[end + 1:]
         parts = [tail] if tail else []
-        size = len(tail)
+        pending = len(tail)
     if parts and not skipping:
-        yield number, [b"".join(parts)]
+        yield number, b"".join(parts)
 
 
 def _text(raw: bytes, number: int) -> tuple[str, str | None]:
@@ -472,14 +481,14 @@ def triage_record(record: Any, rules: RuleSet | None = None) -> dict[str, Any]:
 # --- the run ----------------------------------------------------------------------------
 
 
-def triage_lines(triager: Triager, reader: Any, first: int, lines: list[Any]) -> tuple[str, dict[str, int], int, int]:
-    """One chunk of lines -> (output text, outcome counts, records, errors)."""
+def triage_lines(triager: Triager, reader: Any, first: int, lines: Any) -> tuple[str, dict[str, int], int, int]:
+    """One block of lines (see ``_chunks``) -> (output text, outcome counts, records, errors)."""
     out: list[str] = []
     counts: dict[str, int] = {}
     errors = 0
     line = triager.line
     read = reader.record
-    for number, raw in enumerate(lines, first):
+    for number, raw in enumerate(lines.split(b"\n") if type(lines) is bytes else lines, first):
         got = read(raw, number)
         if got is None:
             continue
@@ -512,23 +521,25 @@ def run(
     """
     summary = Summary(outcomes={o.id: 0 for o in rules.outcomes})
     reader = reader_for(input_format)
-    written = 0
+    written = flushed = 0
 
     def stop(why: str) -> None:
         summary.stopped = why
 
     def flush() -> None:
+        nonlocal flushed
         try:
             out.flush()
         except OSError as exc:
-            raise WriteFailed(exc, written) from None
+            raise WriteFailed(exc, flushed) from None
+        flushed = written
 
     def emit(text: str, counts: dict[str, int], records: int, errors: int) -> None:
         nonlocal written
         try:
             out.write(text)
         except OSError as exc:
-            raise WriteFailed(exc, written) from None
+            raise WriteFailed(exc, flushed) from None
         written += records
         summary.records += records
         summary.errors += errors
@@ -537,17 +548,20 @@ def run(
         if on_record is not None:
             on_record(summary.records)
 
-    chunks = _chunks(stream, flush, stop)
     try:
         if jobs > 1:
             from spinetriage.parallel import run_parallel
 
-            run_parallel(chunks, rules, reader, jobs, emit)
+            run_parallel(stream, lambda before_read: _chunks(stream, before_read, stop, PARALLEL_CHUNK),
+                         rules, reader, jobs, emit, flush)
         else:
             triager = Triager(rules)
-            for first, lines in chunks:
+            for first, lines in _chunks(stream, flush, stop):
                 emit(*triage_lines(triager, reader, first, lines))
     except KeyboardInterrupt:
         summary.interrupted = True
-    flush()
+    try:
+        flush()
+    except KeyboardInterrupt:
+        summary.interrupted = True
     return summary

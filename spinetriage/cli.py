@@ -612,11 +612,15 @@ def batch(
         None, "--input-format", metavar="FORMAT",
         help="jsonl (default), csv, or fhir (FHIR QuestionnaireResponses, one a line); a .csv file is read as CSV."),
     rules: Optional[str] = typer.Option(None, "--rules", metavar="PATH", help="Use this rules file instead of the shipped one."),
+    jobs: Optional[str] = typer.Option(
+        None, "--jobs", "-j", metavar="N",
+        help="Worker processes (default: the number of cores); the output is exactly that of one process."),
 ) -> None:
     from spinetriage import batch as core
     from spinetriage.rules import load_rules
 
     e = env()
+    workers = _jobs(jobs)
     if input_format is None:
         input_format = "csv" if file.lower().endswith(".csv") else "jsonl"
     input_format = _choice("--input-format", input_format, core.INPUT_FORMATS)
@@ -628,26 +632,58 @@ def batch(
             e.stderr.write(f"{PROG}: reading records from the terminal, one JSON object a line; "
                            "press Ctrl-D to finish\n")
         stream = e.stdin.buffer if hasattr(e.stdin, "buffer") else e.stdin
-        summary = _run_batch(core, stream, ruleset, input_format, e)
+        summary = _run_batch(core, stream, ruleset, input_format, e, workers)
     else:
         try:
             fh = open(file, "rb")
         except OSError as exc:
             raise UsageError(f"FILE: cannot read {file!r}: {exc.strerror or exc}") from None
         with fh:
-            summary = _run_batch(core, fh, ruleset, input_format, e)
+            summary = _run_batch(core, fh, ruleset, input_format, e, workers)
+    if summary.interrupted:
+        e.stderr.write(f"\n{PROG}: stopped; the results of {summary.records} "
+                       f"record{'s' if summary.records != 1 else ''} were written\n")
+    elif summary.stopped:
+        e.stderr.write(f"{PROG}: {summary.stopped}\n")
     e.stderr.write(summary.line() + "\n")
-    if summary.errors:
+    if summary.interrupted:
+        raise typer.Exit(ExitCode.INTERRUPTED)
+    if summary.errors or summary.stopped:
         raise typer.Exit(ExitCode.FAILURE)
 
 
-def _run_batch(core: Any, stream: Any, ruleset: Any, input_format: str, e: Environment) -> Any:
-    if not e.stderr_isatty or e.plain:  # no progress bar for scripts, screen readers or TERM=dumb
-        return core.run(stream, e.stdout, ruleset, input_format)
-    from spinetriage.render import batch_progress
+def _jobs(value: str | None) -> int:
+    """--jobs: a whole number from 1; default the number of cores this process may use."""
+    if value is None:
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except (AttributeError, OSError):
+            return os.cpu_count() or 1
+    text = value.strip()
+    if not text.isdigit() or not 1 <= int(text) <= 1024:
+        raise UsageError(f"--jobs: {value!r} is not accepted; accepted: a whole number of processes from 1 to 1024")
+    return int(text)
 
-    with batch_progress(e) as tick:
-        return core.run(stream, e.stdout, ruleset, input_format, on_record=tick)
+
+def _run_batch(core: Any, stream: Any, ruleset: Any, input_format: str, e: Environment, jobs: int = 1) -> Any:
+    try:
+        if not e.stderr_isatty or e.plain:  # no progress bar for scripts, screen readers or TERM=dumb
+            return core.run(stream, e.stdout, ruleset, input_format, jobs=jobs)
+        from spinetriage.render import batch_progress
+
+        with batch_progress(e) as tick:
+            return core.run(stream, e.stdout, ruleset, input_format, on_record=tick, jobs=jobs)
+    except core.WriteFailed as exc:
+        try:  # what is still buffered cannot be written either: let it go quietly at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), e.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        cause = exc.cause
+        why = "the output was closed" if isinstance(cause, BrokenPipeError) else (cause.strerror or str(cause))
+        e.stderr.write(f"{PROG}: cannot write the results ({why}); the lines of the first {exc.written} "
+                       f"record{'s' if exc.written != 1 else ''} were written, later ones may be missing "
+                       "and the last one cut short\n")
+        raise typer.Exit(ExitCode.FAILURE) from None
 
 
 # --- rules commands ---------------------------------------------------------------------

@@ -161,8 +161,7 @@ def batch_progress(e: "Environment") -> Iterator[Callable[[int], None]]:
                   console=console_for(e, stderr=True), transient=True) as progress:
         task = progress.add_task("batch", total=None)
 
-        def tick(count: int) -> None:
-            if count % 256 == 0:
-                progress.update(task, completed=count)
+        def tick(count: int) -> None:  # called after each block of records
+            progress.update(task, completed=count)
 
         yield tick
