@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterator, List, Optional
 
 import typer
+from typer.core import TyperCommand
 
 from spinetriage import _version
 from spinetriage.answers import QUESTIONS, Answers, parse_answer, parse_duration, valid_signs
@@ -240,30 +241,85 @@ MISSING_FLAG = {
     "limits_activities": "--limits-activities/--no-limits-activities",
     "red_flags": "--red-flag ID/--no-red-flags",
 }
-RED_FLAG_HELP = "A warning sign that is present (repeatable): " + ", ".join(QUESTIONS["red_flags"].choices) + "."
+RED_FLAG_HELP = ("A warning sign that is present (repeatable, or several separated by commas); every ID with "
+                 "its meaning is listed below. Any emergency sign gives the emergency result at once.")
+
+# --- shell completion of values (bash, zsh, fish: spinetriage --install-completion) --------------
+
+FORMAT_WORDS = {"text": "the report for people (default)", "json": "one JSON object for scripts",
+                "markdown": "the report as Markdown", "fhir": "a FHIR R4 Bundle"}
+INPUT_FORMAT_WORDS = {"jsonl": "JSON Lines, one record a line (default)", "csv": "CSV with a header row",
+                      "fhir": "FHIR R4 QuestionnaireResponses, one a line"}
 
 
-@app.command(help=ASK_HELP)
+def _completer(key: str) -> Callable[[str], list[tuple[str, str]]]:
+    """Values of an answer for the shell to offer, with their words (zsh and fish show them).
+    Called only when the shell asks (_SPINETRIAGE_COMPLETE is set), never at start-up."""
+
+    def complete(incomplete: str) -> list[tuple[str, str]]:
+        from spinetriage.answers import TIERS
+
+        question = QUESTIONS[key]
+        head, comma, last = incomplete.rpartition(",") if question.kind == "set" else ("", "", incomplete)
+        done = set(head.split(",")) if comma else set()
+        words = dict(question.choices)
+        if key == "red_flags":
+            words = {k: f"{TIERS[k]}: {v}" for k, v in words.items()}
+        words.update({alias: f"= {value}" for alias, value in question.aliases.items()})
+        return [(head + comma + value, text if len(text) <= 60 else text[:57].rstrip(" ,;:") + "...") for value, text in words.items()
+                if value.startswith(last.strip().lower()) and value not in done]
+
+    return complete
+
+
+def _choices(words: dict[str, str]) -> Callable[[str], list[tuple[str, str]]]:
+    def complete(incomplete: str) -> list[tuple[str, str]]:
+        return [(value, text) for value, text in words.items() if value.startswith(incomplete.strip().lower())]
+
+    return complete
+
+
+class AskCommand(TyperCommand):
+    """``ask --help`` ends with every red-flag id and its meaning, by tier; built only when shown."""
+
+    TIER_HEADINGS = (
+        ("emergency", "Red-flag IDs: emergency signs"),
+        ("urgent", "Red-flag IDs: urgent signs"),
+        ("risk", "Red-flag IDs: risk factors"),
+    )
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
+        super().format_epilog(ctx, formatter)
+        from spinetriage.answers import RED_FLAGS, TIERS
+
+        for tier, heading in self.TIER_HEADINGS:
+            with formatter.section(heading):
+                formatter.write_dl([(sign, words) for sign, words in RED_FLAGS.items() if TIERS[sign] == tier])
+
+
+@app.command(help=ASK_HELP, cls=AskCommand)
 @_guard
 def ask(
     location: Optional[List[str]] = typer.Option(
-        None, "--location", metavar="WHERE",
+        None, "--location", metavar="WHERE", autocompletion=_completer("location"),
         help="Where it hurts (repeatable): neck, mid-back, lower-back (or cervical, thoracic, lumbar)."),
     # Answers with one value are still collected as lists, and the yes/no answers as two flags,
     # so that the same answer given twice with different values is refused, never "last one wins".
     duration: Optional[List[str]] = typer.Option(
-        None, "--duration", metavar="TIME", help="How long: 3d, 2w, 4m, 1y (or 3 days, 2 weeks ...); 0d = began today."),
+        None, "--duration", metavar="TIME", autocompletion=_choices({"3d": "3 days", "2w": "2 weeks", "4m": "4 months", "1y": "1 year", "0d": "began today"}),
+        help="How long: 3d, 2w, 4m, 1y (or 3 days, 2 weeks ...); 0d = began today."),
     radiation: Optional[List[str]] = typer.Option(
-        None, "--radiation", metavar="WHERE", help="Spreads into limbs: none, arms, legs, arms-and-legs."),
+        None, "--radiation", metavar="WHERE", autocompletion=_completer("radiation"), help="Spreads into limbs: none, arms, legs, arms-and-legs."),
     recurrent: bool = typer.Option(False, "--recurrent", help="Keeps coming back despite rest or medication."),
     no_recurrent: bool = typer.Option(False, "--no-recurrent", help="Does not keep coming back."),
     limits_activities: bool = typer.Option(False, "--limits-activities", help="Limits daily activities or work."),
     no_limits_activities: bool = typer.Option(False, "--no-limits-activities",
                                               help="Does not limit daily activities or work."),
     age: Optional[List[str]] = typer.Option(None, "--age", metavar="YEARS", help="Age in years, 1-120."),
-    red_flag: Optional[List[str]] = typer.Option(None, "--red-flag", metavar="ID", help=RED_FLAG_HELP),
+    red_flag: Optional[List[str]] = typer.Option(None, "--red-flag", metavar="ID", help=RED_FLAG_HELP,
+                                                 autocompletion=_completer("red_flags")),
     no_red_flags: bool = typer.Option(False, "--no-red-flags", help="None of the warning signs is present."),
-    fmt: Optional[str] = typer.Option(None, "--format", metavar="FORMAT",
+    fmt: Optional[str] = typer.Option(None, "--format", metavar="FORMAT", autocompletion=_choices(FORMAT_WORDS),
                                       help="text (default), json, markdown or fhir (a FHIR R4 Bundle)."),
     no_input: bool = typer.Option(False, "--no-input", help="Never prompt; a missing answer is an error (exit 2)."),
     plain: bool = typer.Option(
@@ -494,9 +550,9 @@ def _name_max(folder: Path) -> int:
 DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
 
 
-def _short(path: str, keep: int = 100) -> str:
-    """A path for a one-line message: a very long one keeps its start and its end."""
-    return path if len(path) <= keep else path[:keep // 2 - 2] + "..." + path[-(keep // 2 - 1):]
+def _short(text: str, keep: int = 100) -> str:
+    """A path (or words) for one line: a very long one keeps its start and its end."""
+    return text if len(text) <= keep else text[:keep // 2 - 2] + "..." + text[-(keep // 2 - 1):]
 
 
 def _bad_output(output: str, exc: OSError) -> SpinetriageError:
@@ -609,7 +665,7 @@ Examples:
 def batch(
     file: str = typer.Argument("-", metavar="[FILE|-]", help="Records to read; - or nothing reads stdin."),
     input_format: Optional[str] = typer.Option(
-        None, "--input-format", metavar="FORMAT",
+        None, "--input-format", metavar="FORMAT", autocompletion=_choices(INPUT_FORMAT_WORDS),
         help="jsonl (default), csv, or fhir (FHIR QuestionnaireResponses, one a line); a .csv file is read as CSV."),
     rules: Optional[str] = typer.Option(None, "--rules", metavar="PATH", help="Use this rules file instead of the shipped one."),
     jobs: Optional[str] = typer.Option(
