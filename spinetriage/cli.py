@@ -202,7 +202,9 @@ app.add_typer(rules_app, name="rules")
 
 def _version_callback(value: bool) -> None:
     if value:
-        print(f"{PROG} {_version.__version__}")
+        out = env().stdout
+        out.write(f"{PROG} {_version.__version__}\n")  # a closed stdout is named, as for any output
+        out.flush()
         raise typer.Exit()
 
 

@@ -218,6 +218,11 @@ def test_a_full_disk_on_stdout_for_other_commands(command):
     assert "no space left" in proc.stderr and proc.stderr.strip().count("\n") == 0
 
 
+def test_a_closed_stdout_is_named_for_the_version_too():
+    proc = shell("st --version >&-")
+    assert proc.returncode == 1 and "standard output" in proc.stderr and "closed" in proc.stderr
+
+
 def test_a_closed_stdout_is_named():
     proc = shell(f"st {' '.join(URGENT_FLAGS)} >&-")
     assert proc.returncode == 1
