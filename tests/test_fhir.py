@@ -374,7 +374,7 @@ def test_ask_format_fhir_imports_no_fhir_library_and_no_rich():
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["resourceType"] == "Bundle"
     modules = loaded(proc)["modules"]
-    for name in ("fhir", "fhir_core", "rich"):  # (pydantic comes with Typer itself)
+    for name in ("fhir", "fhir_core", "pydantic", "rich"):
         assert name not in modules
 
 
@@ -425,3 +425,13 @@ def test_a_response_stopped_by_an_emergency_sign_gives_the_line_of_the_same_json
     lines, _ = run_batch([qr])
     expected = batch.triage_record({"id": "s1", "red_flags": [sign]}, RULES)
     assert lines[0] == expected and "ignored" not in lines[0]
+
+
+def test_bundle_entries_have_fresh_random_uuids():
+    import uuid
+
+    urls = [e["fullUrl"] for _ in range(3) for e in fhir.bundle(triage(CALM, RULES))["entry"]]
+    assert len(set(urls)) == len(urls)
+    for url in urls:
+        parsed = uuid.UUID(url.removeprefix("urn:uuid:"))
+        assert parsed.version == 4 and str(parsed) == url.removeprefix("urn:uuid:")
