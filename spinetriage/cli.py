@@ -236,6 +236,8 @@ Examples:
     --no-recurrent --no-limits-activities \\
     --age 30 --no-red-flags \\
     --format markdown --output report.md
+  spinetriage ask --output report.html
+  spinetriage ask --output result.fhir.json
 """
 
 MISSING_FLAG = {
@@ -647,7 +649,7 @@ def _save(result: Any, path: Path, out_format: str, force: bool, e: Environment)
     e.stderr.write(visible(f"Saved the report to {path}\n"))
 
 
-BATCH_HELP = """Triage many answer sets (JSON Lines or CSV) without prompts.
+BATCH_HELP = """Triage many answer sets (JSON Lines, CSV or FHIR) without prompts.
 
 One JSON line out for every record in, in the same order. A record that cannot be
 triaged gives an error line with its line number; the run goes on. A summary goes
@@ -659,6 +661,8 @@ Examples:
   spinetriage batch intake.csv
   cat records.jsonl | spinetriage batch - \\
     --rules my-rules.yaml
+  spinetriage batch responses.ndjson \\
+    --input-format fhir
 """
 
 
