@@ -8,6 +8,7 @@ they come from flags, prompts, batch records or library callers.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from typing import Any, Mapping
@@ -282,7 +283,30 @@ def parse_choice(question: Question, value: Any) -> str:
     raise AnswerError(question.key, value, question.accepted(), problem)
 
 
-_SEPARATORS = re.compile(r"[;,]")
+_SEPARATORS = re.compile(r"[;,|]")
+
+
+def split_items(text: str) -> list[str]:
+    """The items of a list written as text, however a person or a data tool wrote it.
+
+    ``fever;rash``, ``fever, rash``, ``fever|rash`` and a list as pandas writes it into a CSV
+    cell, ``['fever', 'rash']``, all give ``['fever', 'rash']``.
+    """
+    text = text.strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    return [w for w in (p.strip().strip("\"'").strip() for p in _SEPARATORS.split(text)) if w]
+
+
+def _as_list(values: Any) -> Any:
+    """A list of the items of ``values``; ``values`` itself when it is not a list of any kind."""
+    if hasattr(values, "tolist") and not isinstance(values, str):
+        values = values.tolist()  # a numpy array or pandas Series, as data tools hold lists
+    if isinstance(values, str):
+        return split_items(values)
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        return values
+    return [w for v in values for w in ((split_items(v) or [v]) if isinstance(v, str) else (v,))]
 
 
 def parse_set(question: Question, values: Any) -> frozenset[str]:
@@ -293,17 +317,10 @@ def parse_set(question: Question, values: Any) -> frozenset[str]:
     """
     if values is None:
         raise AnswerError(question.key, values, question.accepted(), "no value given")
-    if hasattr(values, "tolist") and not isinstance(values, str):
-        values = values.tolist()  # a numpy array or pandas Series, as data tools hold lists
-    if isinstance(values, str):
-        values = [v for v in _SEPARATORS.split(values) if v.strip()]
-    elif isinstance(values, (list, tuple, set, frozenset)):
-        if any(isinstance(v, str) and ("," in v or ";" in v) for v in values):
-            values = [w for v in values for w in (_SEPARATORS.split(v) if isinstance(v, str) else (v,))
-                      if not isinstance(w, str) or w.strip()]
-    else:
+    items = _as_list(values)
+    if not isinstance(items, list):
         raise AnswerError(question.key, values, question.accepted(), f"{show(values)} is not a list")
-    return frozenset(parse_choice(question, v) for v in values)
+    return frozenset(parse_choice(question, v) for v in items)
 
 
 _TRUE = {"true", "yes", "y", "1"}
@@ -407,20 +424,19 @@ def valid_signs(values: Any) -> frozenset[str]:
     Used only to let an emergency sign decide despite a typo next to it: the rules' tests
     on signs only ever match more with more signs, so what matches on these still would.
     """
-    if hasattr(values, "tolist") and not isinstance(values, str):
-        values = values.tolist()
-    if isinstance(values, str):
-        values = [values]
-    if not isinstance(values, (list, tuple, set, frozenset)):
+    try:
+        items = _as_list(values)
+    except Exception:  # noqa: BLE001 - an iterable that fails while read: no sign can be read from it
+        return frozenset()
+    if not isinstance(items, list):
         return frozenset()
     question = QUESTIONS["red_flags"]
     out = set()
-    for value in values:
-        for word in _SEPARATORS.split(value) if isinstance(value, str) else (value,):
-            try:
-                out.add(parse_choice(question, word))
-            except AnswerError:
-                pass
+    for word in items:
+        try:
+            out.add(parse_choice(question, word))
+        except AnswerError:
+            pass
     return frozenset(out)
 
 

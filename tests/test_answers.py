@@ -157,3 +157,15 @@ def test_numpy_like_numbers_and_booleans_from_dataframes_are_accepted():
     assert (a.age, a.duration_days, a.recurrent) == (44, 30, True)
     with pytest.raises(AnswerError):
         Answers.from_mapping({"age": bool_(True)})
+
+
+@pytest.mark.parametrize("cell", ["['chest-pain', 'fever']", '["chest-pain","fever"]', "chest-pain|fever",
+                                  "chest-pain; fever", "chest-pain,fever"])
+def test_a_list_written_as_text_reads_the_same_however_a_data_tool_wrote_it(cell):
+    assert parse_answer("red_flags", cell) == {"chest-pain", "fever"}
+
+
+def test_any_iterable_of_signs_is_a_list_but_a_mapping_is_not():
+    assert parse_answer("red_flags", iter(["chest-pain"])) == {"chest-pain"}
+    with pytest.raises(AnswerError):
+        parse_answer("red_flags", {"chest-pain": True})
