@@ -19,7 +19,7 @@ from rich.text import Text
 
 from spinetriage import report
 from spinetriage.answers import (
-    CHECKLISTS, QUESTIONS, RED_FLAGS, Answers, Checklist, format_duration, parse_answer, parse_duration,
+    CHECKLISTS, QUESTIONS, RED_FLAGS, TIERS, Answers, Checklist, format_duration, parse_answer, parse_duration,
 )
 from spinetriage.engine import matching
 from spinetriage.environment import visible
@@ -33,7 +33,9 @@ if TYPE_CHECKING:
 INTRO_HEAD = "spinetriage asks a few questions about your neck or back pain and tells you where to go and how soon."
 INTRO_BODY = ("It takes about two minutes. It is not a diagnosis; if you are worried, contact a doctor. "
               "Press Ctrl-C to stop at any time.")
-STOPPED = "That is an emergency sign, so the questions stop here."
+STOPPED = "Your answers point to an emergency, so the questions stop here."
+#: Shown when the questions are left (Ctrl-C, end of input): no recommendation was given.
+LEFT = "If you have any of the emergency signs you were asked about, call your emergency number now."
 NONE_WORDS = {"0", "none", "no", "n", "nothing", "none of these", "none of them"}
 
 Parse = Callable[[str], Any]
@@ -63,7 +65,12 @@ class Interview:
         for number, ask in enumerate(steps, start=1):
             self.console.print()
             self.console.print(Text(f"Question {number} of {len(steps)}", style="dim"))
-            ask()
+            try:
+                ask()
+            except (KeyboardInterrupt, EOFError):
+                self.console.print()
+                self.console.print(Text(LEFT, style="bold"))
+                raise
             if number < len(steps):
                 matched = self.decided()
                 if matched is not None:
@@ -151,11 +158,13 @@ class Interview:
         self.console.print(table)
 
     @staticmethod
-    def picks(raw: str, values: list[str], aliases: Mapping[str, str] | None = None) -> list[str]:
+    def picks(raw: str, values: list[str], aliases: Mapping[str, str] | None = None,
+              unknown: list[str] | None = None) -> list[str]:
         """'1 3', '1,3', 'neck lower back', 'cervical' -> the values picked (not yet normalised).
 
         Numbers pick from ``values`` (1-based); words may be values or aliases, and a value of
-        several words may be typed with spaces ("lower back" for lower-back).
+        several words may be typed with spaces ("lower back" for lower-back). A word or number
+        not on the list raises AnswerError, or, when ``unknown`` is given, is added to it.
         """
         known = set(values) | set(aliases or {})
         words = raw.lower().replace(",", " ").replace(";", " ").replace("_", " ").split()
@@ -165,9 +174,12 @@ class Interview:
             word = words[i]
             if word.rstrip(".").isascii() and word.rstrip(".").isdigit():  # "3" or "3." from a list
                 word = word.rstrip(".")
-                if not 1 <= int(word) <= len(values):
+                if 1 <= int(word) <= len(values):
+                    out.append(values[int(word) - 1])
+                elif unknown is None:
                     raise AnswerError("choice", word, "", f"{word} is not on the list")
-                out.append(values[int(word) - 1])
+                else:
+                    unknown.append(word)
                 i += 1
                 continue
             for j in range(len(words), i, -1):  # the longest run of words that is a value
@@ -177,7 +189,10 @@ class Interview:
                     i = j
                     break
             else:
-                raise AnswerError("choice", word, "", f"'{word}' is not on the list")
+                if unknown is None:
+                    raise AnswerError("choice", word, "", f"'{word}' is not on the list")
+                unknown.append(word)
+                i += 1
         return out
 
     def menu(self, key: str, question: str, many: bool) -> Any:
@@ -211,9 +226,19 @@ class Interview:
         def parse(raw: str) -> frozenset[str]:
             if " ".join(raw.lower().split()) in NONE_WORDS:
                 return frozenset()
-            if "0" in raw.replace(",", " ").split():
+            unknown: list[str] = []
+            picked = parse_answer("red_flags", self.picks(raw, values, unknown=unknown))
+            if not unknown:
+                return picked
+            if any(TIERS[sign] == "emergency" for sign in picked):
+                # An emergency sign typed beside a slip is taken, never sent back to be typed again.
+                self.console.print(Text(f"(Ignored {' '.join(unknown)}: not on the list.)", style="yellow"))
+                return picked
+            if "0" in unknown:
                 raise AnswerError("red_flags", raw, "", "0 means none, so it cannot go with other numbers")
-            return parse_answer("red_flags", self.picks(raw, values))
+            word = unknown[0]
+            raise AnswerError("red_flags", raw, "", f"{word} is not on the list" if word.isdigit()
+                              else f"'{word}' is not on the list")
 
         return self.ask(checklist.question, parse, how, "Type the numbers of all that apply (e.g. 1 3), or 0 if none do",
                         show_question=False)

@@ -99,3 +99,28 @@ def test_a_result_stopped_at_a_prompt_leaves_unasked_checklists_out_of_the_fhir_
     asked = [item["linkId"] for item in qr["item"]]
     assert "signs-injury" in asked
     assert "signs-health" not in asked and "signs-other" not in asked
+
+
+def test_an_emergency_sign_typed_beside_a_slip_is_taken_not_asked_again(ask):
+    s = ask()
+    s.expect("Question 1 of 11")
+    s.answer("2 7")  # 2: new trouble peeing; there is no 7
+    assert s.finish() == 0
+    screen = flat(s.screen)
+    assert "(Ignored 7: not on the list.)" in screen
+    assert "EMERGENCY: Go to the emergency department now" in screen
+    assert prompts(s.screen) == 1
+
+
+def test_a_slip_without_an_emergency_sign_is_explained_and_asked_again(ask):
+    s = ask("--location", "lower-back", "--duration", "2w", "--radiation", "none", "--no-recurrent",
+            "--no-limits-activities", "--age", "40")
+    for _ in range(3):
+        s.answer("0")
+    s.expect("Infection, cancer and general health")
+    s.answer("1 9")
+    s.expect("9 is not on the list")
+    s.answer("1")
+    s.answer("0")
+    assert s.finish() == 0
+    assert "URGENT:" in s.screen
