@@ -348,14 +348,21 @@ def ask(
                                          _yes_no(limits_activities, no_limits_activities), age, red_flag, no_red_flags)
     if errors and answers.red_flags is None:
         raise errors[0]
-    out_path, out_format = _output_target(output, fmt, force)
+    output_error: UsageError | None = None
+    try:
+        out_path, out_format = _output_target(output, fmt, force)
+    except UsageError as exc:  # refused before any question; after the advice if an emergency is known
+        out_path, out_format, output_error = None, "", exc
     ruleset = load_rules(rules)
     if errors:
         decide(answers, ruleset, errors)  # raises the first error unless an emergency sign decides
         for error in errors:
             e.stderr.write(visible(f"{PROG}: warning: {error} (ignored: an emergency sign decides the result)\n"))
     matched = matching(answers, ruleset)
+    if output_error is not None and not ruleset.is_top(matched):
+        raise output_error
     stopped_early = False
+    asked = False
     if matched is None:
         if no_input or not e.interactive:
             raise MissingAnswers([MISSING_FLAG.get(k, QUESTIONS[k].flag) for k in answers.missing()])
@@ -365,13 +372,21 @@ def ask(
         to_stderr = fmt_name != "text" or not e.stdout_isatty
         interview = Interview(ruleset, e, to_stderr=to_stderr)
         answers, matched = interview.run(answers)
-        stopped_early = interview.stopped_early
+        stopped_early, asked = interview.stopped_early, True
     result = build_result(answers, ruleset, matched, stopped_early)
     to_stdout = out_path == STDOUT
     try:
         _print_result(result, fmt_name if not to_stdout else out_format, e, saved=_today() if to_stdout else None)
     except OSError as exc:
         raise stdout_failed(exc, result) from None
+    if asked and not e.stdout_isatty:
+        # The person answered at the terminal but the report went elsewhere: the recommendation
+        # is shown where they are too.
+        from spinetriage import report
+
+        e.stderr.write(visible(f"\n{report.headline(result)}\n{result.advice}\n"))
+    if output_error is not None:
+        raise output_error  # the emergency advice is out; the file could not be saved
     if out_path is not None and not to_stdout:
         _save(result, out_path, out_format, force, e)
 
@@ -417,16 +432,18 @@ def answers_from_flags(location: Any, duration: Any, radiation: Any, recurrent: 
     ``recurrent``, ``limits_activities`` and ``age`` may each be a list of the values given: the
     same answer given twice with different values is an error, as is an age younger than the pain.
     """
+    values: dict[str, Any] = {}
+    errors: list[UsageError] = []
     if red_flag and no_red_flags:
-        raise UsageError("--red-flag and --no-red-flags cannot be given together; give the signs that are "
-                         "present with --red-flag, or --no-red-flags if none is")
+        # An error, but the signs given still count: an emergency sign among them decides (with a warning).
+        errors.append(UsageError("--red-flag and --no-red-flags cannot be given together; give the signs that "
+                                 "are present with --red-flag, or --no-red-flags if none is"))
+        no_red_flags = False
     given = {
         "location": location or None, "duration_days": duration, "radiation": radiation,
         "recurrent": recurrent, "limits_activities": limits_activities, "age": age,
         "red_flags": red_flag or ([] if no_red_flags else None),
     }
-    values: dict[str, Any] = {}
-    errors: list[UsageError] = []
     for key, value in given.items():
         if value is None:
             continue
@@ -498,6 +515,9 @@ def _output_target(output: str | None, fmt: str | None, force: bool) -> tuple[Pa
         st = os.stat(path)
     except FileNotFoundError:
         st = None
+        if os.path.islink(path) and not force:
+            raise UsageError(f"--output: {_short(output)!r} is a link to a file that does not exist; "
+                             "choose another name or add --force to replace the link") from None
     except OSError as exc:
         raise _bad_output(output, exc) from None
     if st is not None:
