@@ -11,7 +11,7 @@ refuses to run otherwise. Sections (each a small function below; ``--skip`` leav
    round). Targets: JSON path at most 6x ``python -c pass``, text report at most 10x. The
    Typer app ratio is shown for reference only (it was the yardstick before issue 12: a
    yardstick that slows down with Typer itself hides what Typer costs).
-2. throughput: ``spinetriage batch`` over N generated JSON Lines records (a few per cent
+2. throughput: ``spinetriage batch --jobs 1`` over N generated JSON Lines records (a few per cent
    bad) against a bare ``json.loads``/``json.dumps`` loop over the same file, run
    alternately. Target: at least 0.5x the loop's records per second.
 3. memory: peak RSS of ``batch`` over 10k, 100k and 1M generated records (each the only
@@ -22,6 +22,9 @@ refuses to run otherwise. Sections (each a small function below; ``--skip`` leav
    in one process), and ``rules validate`` of the largest (every rule is then
    reported as not exercised by a case, so printing many problems is timed too). Target:
    10x the rules at most 12x the time. ``--large`` adds 10,000 rules.
+5. jobs: ``batch --jobs 2`` against ``batch --jobs 1`` over the same 1M generated records
+   (``--jobs-records``), run alternately; the two outputs are first compared byte for byte.
+   Target: at least 1.8x the records per second (on 2 cores that nothing else is using).
 
 Every process is timed by wall clock, start-up included, in the same environment: bytecode
 cached (in the temporary folder; warm-up runs fill it), default buffering (PYTHONDONTWRITEBYTECODE
@@ -38,6 +41,7 @@ import sys
 sys.dont_write_bytecode = True  # this script writes nothing outside its temporary folder
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -52,6 +56,7 @@ STARTUP_JSON_TARGET = 6.0
 STARTUP_TEXT_TARGET = 10.0
 THROUGHPUT_TARGET = 0.5
 MEMORY_TARGET = 1.3
+JOBS_TARGET = 1.8  # batch --jobs 2 against --jobs 1, records per second
 SCALING_TARGET = 12.0  # 10x the rules: at most this many times the time
 
 CALM_ARGS = [
@@ -337,7 +342,7 @@ def throughput_section(args: argparse.Namespace, tmp: Path, spinetriage: list[st
     expected = write_records(data, args.records)
     loop = tmp / "bare_loop.py"
     loop.write_text(BARE_LOOP, encoding="utf-8")
-    batch_cmd = spinetriage + ["batch", str(data)]
+    batch_cmd = spinetriage + ["batch", "--jobs", "1", str(data)]  # one process against one loop
 
     # Sanity: one result line per non-blank record (exit 1: some generated records are bad).
     out_file = tmp / "out.jsonl"
@@ -421,8 +426,43 @@ def scaling_section(args: argparse.Namespace, tmp: Path, spinetriage: list[str])
     return oks
 
 
+def jobs_section(args: argparse.Namespace, tmp: Path, spinetriage: list[str]) -> list[bool]:
+    """``batch --jobs 2`` against ``--jobs 1`` on the same records: the same bytes, and the speed-up."""
+    data = tmp / "records-jobs.jsonl"
+    expected = write_records(data, args.jobs_records)
+    one = spinetriage + ["batch", "--jobs", "1", str(data)]
+    two = spinetriage + ["batch", "--jobs", "2", str(data)]
+    digests = []
+    for cmd in (one, two):  # the output must be the same, byte for byte
+        out_file = tmp / "out-jobs.jsonl"
+        with open(out_file, "wb") as fh:
+            timed(cmd, stdout=fh, ok=(0, 1))
+        with open(out_file, "rb") as fh:
+            digest, lines = hashlib.sha256(), 0
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+                lines += chunk.count(b"\n")
+            digests.append(digest.hexdigest())
+        out_file.unlink()
+        if lines != expected:
+            raise BenchmarkError(f"batch wrote {lines} lines for {expected} records: {' '.join(cmd[-3:])}")
+    if digests[0] != digests[1]:
+        raise BenchmarkError("batch --jobs 2 wrote other bytes than --jobs 1")
+    t1, t2 = alternate(one, two, args.jobs_runs, warmup=0, ok=(0, 1))
+    ratio = statistics.median(t1) / statistics.median(t2)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    ok = ratio >= JOBS_TARGET
+    print(f"\nbatch --jobs, {args.jobs_records} records, {args.jobs_runs} alternate runs each, "
+          f"{cores} cores, start-up included (outputs identical)")
+    print(f"  --jobs 1  {ms(t1)}  {args.jobs_records / statistics.median(t1):,.0f} records/s")
+    print(f"  --jobs 2  {ms(t2)}  {args.jobs_records / statistics.median(t2):,.0f} records/s")
+    print(f"  speed-up {ratio:.2f}x (target >= {JOBS_TARGET} on 2 idle cores)  {verdict(ok)}")
+    data.unlink()
+    return [ok]
+
+
 SECTIONS = {"startup": startup_section, "throughput": throughput_section, "memory": memory_section,
-            "scaling": scaling_section}
+            "scaling": scaling_section, "jobs": jobs_section}
 
 
 def sizes_list(text: str) -> list[int]:
@@ -445,6 +485,9 @@ def main(argv: list[str] | None = None) -> int:
                         metavar="N,N,...", help="record counts for peak RSS (default 10000,100000,1000000)")
     parser.add_argument("--large", action="store_true", help="scaling: also 10,000 rules")
     parser.add_argument("--scaling-rounds", type=int, default=5, help="scaling: load rounds (default 5)")
+    parser.add_argument("--jobs-records", type=int, default=1_000_000,
+                        help="records for batch --jobs 2 against --jobs 1 (default 1000000)")
+    parser.add_argument("--jobs-runs", type=int, default=3, help="batch --jobs runs of each (default 3)")
     parser.add_argument("--skip", action="append", default=[], choices=sorted(SECTIONS), metavar="SECTION",
                         help=f"leave a section out (repeatable): {', '.join(SECTIONS)}")
     args = parser.parse_args(argv)

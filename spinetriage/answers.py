@@ -558,7 +558,8 @@ class AnswerParser:
 
     @staticmethod
     def unknown(key: Any, raw: Any) -> AnswerError:
-        return AnswerError(str(key), raw, "accepted fields: id, duration, " + ", ".join(ANSWER_KEYS),
+        return AnswerError(str(key) or "(a column with no name)", raw,
+                           "accepted fields: id, duration, " + ", ".join(ANSWER_KEYS),
                            f"unknown field {show(key)}")
 
     @staticmethod

@@ -287,7 +287,10 @@ class Csv:
             ident = {"id": row[header.index("id")].strip()} if "id" in header and header.index("id") < len(row) else None
             return ident, (f"has {len(row)} cells but the header has {len(header)} ({', '.join(header)}); "
                            "check for a missing or extra comma"), bad
-        return {key: cell.strip() or None for key, cell in zip(header, row)}, None, bad
+        record = {key: cell.strip() or None for key, cell in zip(header, row)}
+        if "" in record and record[""] is None:
+            del record[""]  # an unnamed, empty column (a trailing comma, as spreadsheets write)
+        return record, None, bad
 
     def read_header(self, row: list[str], text: str) -> tuple[Any, str | None, str | None] | None:
         """Takes the header; returns an error line when the first line is not a header after all."""

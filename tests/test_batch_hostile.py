@@ -158,6 +158,13 @@ def test_csv_without_a_header_or_json_lines_read_as_csv_keep_their_first_record(
     assert all(hint in line["error"] for line in lines)
 
 
+def test_a_trailing_comma_in_csv_is_an_empty_unnamed_column_not_an_unknown_field():
+    data = (HEADER.rstrip(b"\n") + b",\n" + b"a,neck,2w,none,no,no,30,,\n" + b"b,neck,2w,none,no,no,30,,oops\n")
+    lines, _ = run(data, "csv")
+    assert lines[0]["id"] == "a" and "outcome" in lines[0]
+    assert lines[1]["error"].startswith("(a column with no name): unknown field ''")
+
+
 def test_semicolon_delimited_csv_is_recognised():
     data = (b"id;location;duration;radiation;recurrent;limits_activities;age;red_flags\n"
             b"a;neck,lower-back;2w;none;no;no;30;\n" b"b;;;;;;;chest-pain,fever\n")
