@@ -848,7 +848,9 @@ def rules_questionnaire(path: Optional[str] = RULES_PATH) -> None:
     from spinetriage import fhir
     from spinetriage.rules import load_rules
 
-    env().stdout.write(json.dumps(fhir.questionnaire(load_rules(path)), ensure_ascii=False, indent=2) + "\n")
+    e = env()
+    e.stdout.write(json_safe(json.dumps(fhir.questionnaire(load_rules(path)), ensure_ascii=False, indent=2),
+                             getattr(e.stdout, "encoding", None)) + "\n")
 
 
 @rules_app.command("codesystem", help="Print the FHIR R4 CodeSystem of outcome and answer codes (JSON).\n\n"
@@ -861,7 +863,9 @@ def rules_codesystem(path: Optional[str] = RULES_PATH) -> None:
     from spinetriage import fhir
     from spinetriage.rules import load_rules
 
-    env().stdout.write(json.dumps(fhir.codesystem(load_rules(path)), ensure_ascii=False, indent=2) + "\n")
+    e = env()
+    e.stdout.write(json_safe(json.dumps(fhir.codesystem(load_rules(path)), ensure_ascii=False, indent=2),
+                             getattr(e.stdout, "encoding", None)) + "\n")
 
 
 @rules_app.command("schema", help="Print the JSON Schema of the rules file (for editors).\n\n"

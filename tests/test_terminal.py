@@ -420,3 +420,17 @@ def test_importing_the_package_runs_nothing_heavy():
                            "if m.startswith('spinetriage') or m in ('typing', 're', 'yaml', 'typer')))"],
                           capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == "['spinetriage', 'spinetriage._version']"
+
+
+@pytest.mark.parametrize("args", [["rules", "questionnaire"], ["rules", "codesystem"], ["rules", "list", "--format", "json"],
+                                  [*URGENT_FLAGS, "--format", "fhir"]])
+def test_every_json_output_keeps_its_data_on_an_ascii_stream(args):
+    ascii_out = run(args, env={"PYTHONIOENCODING": "ascii:strict"})
+    assert ascii_out.returncode == 0, ascii_out.stderr
+    ascii_out.stdout.decode("ascii")
+    data = json.loads(ascii_out.stdout)
+    utf8 = json.loads(run(args).stdout)
+    if args[-1] == "fhir":  # a fresh id and time stamp each run
+        assert json.dumps(data).count("\\u00b0") == json.dumps(utf8).count("\\u00b0")
+    else:
+        assert data == utf8
