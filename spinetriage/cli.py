@@ -823,12 +823,13 @@ def rules_list(
 ) -> None:
     import json
 
-    from spinetriage.rules import load_rules
+    from spinetriage.rules import condition_text, load_rules
 
     e = env()
     fmt = _choice("--format", fmt, ("text", "json"))
     ruleset = load_rules(path)
-    rows = [{"id": r.id, "outcome": r.outcome.id, "reason": r.reason, "source": r.source} for r in ruleset.rules]
+    rows = [{"id": r.id, "outcome": r.outcome.id, "condition": condition_text(r.condition), "reason": r.reason,
+             "source": r.source} for r in ruleset.rules]
     if fmt == "json":
         e.stdout.write(json_safe(json.dumps(rows, ensure_ascii=False, indent=2), getattr(e.stdout, "encoding", None))
                        + "\n")

@@ -107,7 +107,7 @@ def to_html(result: Result, *, saved: date | None = None) -> str:
         out.append(f'<p class="meta">spinetriage report of {_e(when)}. Not a diagnosis: '
                    "show it to the doctor or therapist you see.</p>\n")
 
-    for sec in sections(result):
+    for sec in sections(result, phase_always=True):
         css = ' class="safety"' if sec.id in ("emergency-signs", "if-worse") else ""
         out.append(f'<section id="{_e(sec.id)}"{css}>\n<h2>{_e(sec.heading)}</h2>\n')
         if sec.id == "why":

@@ -135,21 +135,24 @@ def print_rules_table(rows: list[dict[str, str]], e: "Environment") -> None:
     console = console_for(e)
     if e.plain:
         for row in rows:
-            e.stdout.write(f"{row['id']} ({row['outcome']})\n{row['reason']}\nSource: {row['source']}\n\n")
+            e.stdout.write(f"{row['id']} ({row['outcome']})\nWhen: {row['condition']}\n{row['reason']}\n"
+                           f"Source: {row['source']}\n\n")
         return
     if console.width < 100:
         for row in rows:
             console.print(Text.assemble((row["id"], "bold"), f"  ({row['outcome']})"))
+            console.print(hanging(f"When: {row['condition']}"))
             console.print(hanging(row["reason"]))
             console.print(hanging(f"Source: {row['source']}"))
             console.print()
         return
     table = Table(show_lines=True, expand=True)
-    for col in ("id", "outcome", "reason", "source"):
+    columns = ("id", "outcome", "condition", "source")  # the contract's columns; the reason is in --format json
+    for col in columns:
         short = col in ("id", "outcome")
         table.add_column(col, overflow="fold", no_wrap=short, ratio=None if short else 1)
     for row in rows:
-        table.add_row(*(escape(row[c]) for c in ("id", "outcome", "reason", "source")))
+        table.add_row(*(escape(row[c]) for c in columns))
     console.print(table)
 
 

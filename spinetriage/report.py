@@ -71,12 +71,16 @@ class Section:
     id: str = ""  # stable name of the section (the HTML page uses it), whatever its heading says
 
 
-def sections(result: Result) -> list[Section]:
-    """The report below the recommendation, in reading order."""
+def sections(result: Result, phase_always: bool = False) -> list[Section]:
+    """The report below the recommendation, in reading order.
+
+    The pain phase (which speaks of therapy) is left out beside an emergency, unless
+    ``phase_always`` (the printable page, which a clinician reads too).
+    """
     out = []
     why = tuple(f"{r.text} (Source: {r.source})" for r in result.reasons) or (NO_REASON,)
     out.append(Section("Why", bullets=why, id="why"))
-    if result.phase and result.phase_text:
+    if result.phase and result.phase_text and (phase_always or result.outcome != "emergency"):
         out.append(Section("Your pain", paragraphs=(result.phase_text,), id="phase"))
     heading = {"physical-therapy": "What to expect and what to bring", "self-care": "What to do now"}
     if result.steps:

@@ -222,6 +222,36 @@ def evaluate3(cond: Condition, answers: Answers) -> bool | None:
     return lo <= value <= hi
 
 
+def condition_text(cond: Condition) -> str:
+    """A condition in words, as ``rules list`` shows it: ``red_flags includes minor-injury and age at least 65``."""
+    op = cond[0]
+    if op in ("all", "any"):
+        parts = [condition_text(c) for c in cond[1]]
+        if len(parts) == 1:
+            return parts[0]
+        return f" {'and' if op == 'all' else 'or'} ".join(
+            f"({p})" if sub[0] in ("all", "any") and len(sub[1]) > 1 else p for p, sub in zip(parts, cond[1]))
+    key, want = cond[1], cond[2]
+    question = QUESTIONS[key]
+    if op in ("has_any", "has_all", "in"):
+        values = ", ".join(v for v in question.choices if v in want)
+        verb = {"has_any": "includes any of", "has_all": "includes all of", "in": "is one of"}[op]
+        return f"{key} {verb} [{values}]"
+    if op == "has":
+        return f"{key} includes {want}"
+    if op == "is":
+        return f"{key} is {str(want).lower()}"
+    lo, hi = want
+    qlo, qhi = question.bounds or (lo, hi)
+    if lo > qlo and hi < qhi:
+        return f"{key} from {lo} to {hi}"
+    if lo > qlo:
+        return f"{key} at least {lo}"
+    if hi < qhi:
+        return f"{key} at most {hi}"
+    return f"{key} any value"
+
+
 def _condition_keys(cond: Condition) -> set[str]:
     if cond[0] in ("all", "any"):
         return set().union(*(_condition_keys(c) for c in cond[1]))

@@ -551,7 +551,12 @@ def test_rules_list_json_has_every_rule_most_urgent_first():
     assert result.returncode == 0
     rows = json.loads(result.stdout)
     assert [r["id"] for r in rows] == [r.id for r in RULES.rules]
-    assert all(set(r) == {"id", "outcome", "reason", "source"} for r in rows)
+    assert all(set(r) == {"id", "outcome", "condition", "reason", "source"} for r in rows)
+    by_id = {r["id"]: r for r in rows}
+    assert by_id["injury-neck-65-or-over"]["condition"] == (
+        "red_flags includes minor-injury and location includes neck and age at least 65")
+    assert by_id["radiates-into-limbs"]["condition"] == "radiation is one of [arms, legs, arms-and-legs]"
+    assert by_id["age-70-or-over-new-pain"]["condition"] == "age at least 70 and duration_days at most 83"
     ranks = [RULES.outcome_by_id[r["outcome"]].rank for r in rows]
     assert ranks == sorted(ranks)
     assert all(r["reason"] and r["source"] for r in rows)
@@ -563,6 +568,7 @@ def test_rules_list_text_is_a_table_of_ids_and_outcomes():
     for rule in RULES.rules:
         assert rule.id in result.stdout
     assert "physical-therapy" in result.stdout and "emergency" in result.stdout
+    assert "condition" in result.stdout and "red_flags includes saddle-numbness" in result.stdout
 
 
 def test_rules_list_of_an_invalid_file_is_exit_3(tmp_path):

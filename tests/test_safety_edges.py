@@ -72,3 +72,14 @@ def test_with_the_report_sent_to_a_file_the_person_still_sees_the_advice(ask, tm
     assert "EMERGENCY: Go to the emergency department now" in screen
     assert "Call your emergency number" in screen
     assert json.loads(out.read_text())["outcome"] == "emergency"
+
+
+def test_an_emergency_report_does_not_talk_of_therapy_or_pain_phases():
+    result = run_cli("ask", "--location", "neck", "--duration", "3d", "--radiation", "arms", "--no-recurrent",
+                     "--no-limits-activities", "--age", "40", "--red-flag", "minor-injury")
+    assert result.returncode == 0
+    assert "EMERGENCY:" in result.stdout
+    assert "Your pain" not in result.stdout and "Acute pain" not in result.stdout
+    calm = run_cli("ask", "--location", "neck", "--duration", "3d", "--radiation", "arms", "--no-recurrent",
+                   "--no-limits-activities", "--age", "40", "--no-red-flags")
+    assert "Your pain" in calm.stdout  # other outcomes keep the phase
