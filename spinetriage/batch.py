@@ -20,11 +20,12 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii
 from typing import IO, Any, Callable, Iterator
 
-from spinetriage.answers import QUESTIONS, Answers, AnswerParser, show
+from spinetriage.answers import QUESTIONS, TIERS, Answers, AnswerParser, show
 from spinetriage.engine import decide, phase_of
 from spinetriage.errors import AnswerError, MissingAnswers
 from spinetriage.rules import RuleSet, load_rules
@@ -154,6 +155,26 @@ def _text(raw: bytes, number: int) -> tuple[str, str | None]:
             "save the file as UTF-8")
 
 
+# --- a record that cannot be read ------------------------------------------------------
+
+_EMERGENCY_IDS = frozenset(sign for sign, tier in TIERS.items() if tier == "emergency")
+_WORD = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _unreadable(text: str, problem: str, ident: Any = None) -> tuple[Any, str | None, str | None]:
+    """A line that cannot be read as a record: an error line, unless it names an emergency sign.
+
+    Then the record is those signs (and the id, where it could be read), with the problem as
+    an ignored value, so that an emergency is never lost to a typo elsewhere in its line:
+    every rules file leads each emergency sign alone to ``emergency``.
+    """
+    words = (w.lower().replace("_", "-") for w in _WORD.findall(text)) if text else ()
+    signs = [w for w in dict.fromkeys(words) if w in _EMERGENCY_IDS]
+    if not signs:
+        return ({"id": ident} if ident is not None else None), problem, None
+    return {"id": ident, "red_flags": signs}, None, problem
+
+
 # --- JSON Lines -------------------------------------------------------------------------
 
 
@@ -204,14 +225,25 @@ def _jsonl_record(raw: Any, number: int) -> tuple[Any, str | None, str | None]:
                 raise
             return _decode_big(text), None, bad
     except _DuplicateKey as exc:
-        return None, (f"the key {show(exc.args[0])} is given twice; each answer must be given once"), bad
+        key = exc.args[0]
+        problem = f"the key {show(key)} is given twice; each answer must be given once"
+        return _unreadable(text, problem if not bad else f"{bad}; {problem}", None if key == "id" else _id_of(text))
     except RecursionError:
-        return None, "not valid JSON (nested too deeply); each line must be one JSON object", bad
+        return _unreadable(text, "not valid JSON (nested too deeply); each line must be one JSON object")
     except ValueError as exc:
         if bad:
-            return None, bad, None
+            return _unreadable(text, bad)
         hint = "; for CSV use --input-format csv" if "," in text and not text.lstrip().startswith("{") else ""
-        return None, f"not valid JSON ({str(exc).split(':')[0]}); each line must be one JSON object{hint}", None
+        return _unreadable(text, f"not valid JSON ({str(exc).split(':')[0]}); each line must be one JSON object{hint}")
+
+
+def _id_of(text: str) -> Any:
+    """The id of a JSON object whose keys repeat (read as json reads it: the last one wins)."""
+    try:
+        record = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return record.get("id") if isinstance(record, dict) else None
 
 
 class JsonLines:
@@ -279,14 +311,14 @@ class Csv:
                 return None
             return self.read_header(row, text)
         if self.problem:
-            return None, self.problem, None
+            return _unreadable(text, self.problem)
         if row is None:
-            return None, why, bad
+            return _unreadable(text, why if not bad else f"{bad}; {why}")
         header = self.header
         if len(row) != len(header):
-            ident = {"id": row[header.index("id")].strip()} if "id" in header and header.index("id") < len(row) else None
-            return ident, (f"has {len(row)} cells but the header has {len(header)} ({', '.join(header)}); "
-                           "check for a missing or extra comma"), bad
+            ident = row[header.index("id")].strip() or None if "id" in header and header.index("id") < len(row) else None
+            return _unreadable(text, f"has {len(row)} cells but the header has {len(header)} ({', '.join(header)}); "
+                               "check for a missing or extra comma", ident)
         record = {key: cell.strip() or None for key, cell in zip(header, row)}
         if "" in record and record[""] is None:
             del record[""]  # an unnamed, empty column (a trailing comma, as spreadsheets write)
@@ -311,7 +343,7 @@ class Csv:
                 self.problem = (f"the header names {', '.join(map(repr, twice))} more than once; "
                                 "each column may appear once")
             return None
-        return None, self.problem, None  # the first line was a record: it gets its line
+        return _unreadable(text, self.problem)  # the first line was a record: it gets its line
 
 
 # --- triaging one record ----------------------------------------------------------------

@@ -110,9 +110,14 @@ def test_bytes_that_are_not_utf8_are_named_the_same_in_json_lines_and_csv():
 
 
 def test_duplicate_keys_in_a_json_record_are_refused_for_that_record():
+    line = sandwich(b'{"id": "d", "age": 30, "age": 31, "red_flags": []}')
+    assert line == {"id": "d", "line": 2, "error": "the key 'age' is given twice; each answer must be given once"}
+
+
+def test_duplicate_keys_beside_an_emergency_sign_never_hide_it():
     line = sandwich(b'{"id": "d", "red_flags": [], "red_flags": ["chest-pain"]}')
-    assert line == {"id": None, "line": 2,
-                    "error": "the key 'red_flags' is given twice; each answer must be given once"}
+    assert line["id"] == "d" and line["outcome"] == "emergency" and line["reasons"] == ["chest-pain"]
+    assert line["ignored"] == ["the key 'red_flags' is given twice; each answer must be given once"]
 
 
 def test_an_emergency_with_bad_values_names_what_was_ignored():
@@ -142,10 +147,11 @@ def test_duplicate_csv_header_columns_are_refused_for_the_file():
     data = (b"id,age,location,duration,radiation,recurrent,limits_activities,age,red_flags\n"
             b"a,30,neck,2w,none,no,no,31,\n" b"b,,,,,,,,chest-pain\n")
     lines, summary = run(data, "csv")
-    assert len(lines) == 2 and summary.errors == 2
-    assert all(line["error"] == "the header names 'age' more than once; each column may appear once"
-               for line in lines)
-    assert [line["line"] for line in lines] == [2, 3]
+    assert len(lines) == 2 and summary.errors == 1
+    message = "the header names 'age' more than once; each column may appear once"
+    assert lines[0] == {"id": None, "line": 2, "error": message}
+    # a row naming an emergency sign still gives emergency, the file's problem named beside it
+    assert lines[1]["outcome"] == "emergency" and lines[1]["ignored"] == [message]
 
 
 @pytest.mark.parametrize("data, hint", [
@@ -154,8 +160,28 @@ def test_duplicate_csv_header_columns_are_refused_for_the_file():
 ])
 def test_csv_without_a_header_or_json_lines_read_as_csv_keep_their_first_record(data, hint):
     lines, summary = run(data, "csv")
-    assert [line["line"] for line in lines] == [1, 2]  # the first line is not dropped
-    assert all(hint in line["error"] for line in lines)
+    assert len(lines) == 2  # the first line is not dropped
+    for number, line in enumerate(lines, start=1):
+        if "chest-pain" in data.splitlines()[number - 1].decode() or b"bladder-bowel" in data.splitlines()[number - 1]:
+            assert line["outcome"] == "emergency" and hint in line["ignored"][0]  # never lost to the hint
+        else:
+            assert line["line"] == number and hint in line["error"]
+
+
+def test_a_csv_row_with_too_many_or_too_few_cells_keeps_its_emergency():
+    data = (b"id,location,duration,radiation,recurrent,limits_activities,age,red_flags\n"
+            b"e1,,,,,,,bladder-bowel,oops\n" b"e2,,,,,,bladder-bowel\n" b"n3,,,,,,fever\n")
+    lines, summary = run(data, "csv")
+    assert [line.get("outcome") for line in lines] == ["emergency", "emergency", None]
+    assert [line["id"] for line in lines] == ["e1", "e2", "n3"]
+    assert "has 9 cells but the header has 8" in lines[0]["ignored"][0]
+    assert "has 7 cells" in lines[2]["error"] and summary.errors == 1
+
+
+def test_a_json_line_that_is_not_json_keeps_its_emergency():
+    lines, _ = run(b'{"id": "x", red_flags: [saddle-numbness]\n{"id": "y", "red_flags": ["fever"\n', "jsonl")
+    assert lines[0]["outcome"] == "emergency" and "not valid JSON" in lines[0]["ignored"][0]
+    assert lines[1]["line"] == 2 and "not valid JSON" in lines[1]["error"]
 
 
 def test_a_trailing_comma_in_csv_is_an_empty_unnamed_column_not_an_unknown_field():
