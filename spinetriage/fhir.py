@@ -368,7 +368,7 @@ def bundle(result: Result, when: date | None = None) -> dict[str, Any]:
 def to_json(result: Result, when: date | None = None) -> str:
     import json
 
-    return json.dumps(bundle(result, when), ensure_ascii=False, indent=2)
+    return json.dumps(bundle(result, when), ensure_ascii=False, separators=(",", ":"))  # one line: NDJSON as batch reads it
 
 
 # --- a QuestionnaireResponse back to a record ------------------------------------------------

@@ -435,3 +435,19 @@ def test_bundle_entries_have_fresh_random_uuids():
     for url in urls:
         parsed = uuid.UUID(url.removeprefix("urn:uuid:"))
         assert parsed.version == 4 and str(parsed) == url.removeprefix("urn:uuid:")
+
+
+def test_what_ask_writes_as_fhir_batch_reads_back_as_it_is(tmp_path):
+    """ask --format fhir is one line, so a file of results is NDJSON: no re-dumping needed."""
+    from conftest import run_cli
+
+    saved = tmp_path / "r.fhir.json"
+    asked = run_cli("ask", "--location", "neck", "--duration", "3d", "--radiation", "arms", "--no-recurrent",
+                    "--no-limits-activities", "--age", "70", "--red-flag", "minor-injury", "--format", "fhir")
+    assert asked.returncode == 0 and asked.stdout.count("\n") == 1
+    run_cli("ask", "--red-flag", "chest-pain", "--no-input", "--output", str(saved))
+    both = tmp_path / "both.ndjson"
+    both.write_text(asked.stdout + saved.read_text(encoding="utf-8"), encoding="utf-8")
+    result = run_cli("batch", str(both), "--input-format", "fhir")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [json.loads(line)["outcome"] for line in result.stdout.splitlines()] == ["emergency", "emergency"]
