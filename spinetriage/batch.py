@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii
@@ -502,10 +503,16 @@ def triage_record(record: Any, rules: RuleSet | None = None) -> dict[str, Any]:
     decided despite bad values), or ``{"id", "line", "error"}`` with ``line`` None (the library
     knows no line numbers). Values as data tools write them are read as meant: NaN, None and
     pandas NA mean not answered (in ``red_flags``: none present); 1.0/0.0 and numpy integers
-    and booleans are accepted. Raises only ``RulesError`` when ``rules`` is None and the
-    shipped rules cannot be loaded.
+    and booleans are accepted. ``rules``: a ``RuleSet`` from ``load_rules``, a rules file's
+    path, or None for the shipped rules. Raises only ``RulesError`` when those rules cannot be
+    loaded, and ``TypeError`` for a ``rules`` of another kind.
     """
-    triager = triager_for(rules if rules is not None else load_rules())
+    if rules is None or isinstance(rules, (str, os.PathLike)):
+        rules = load_rules(rules)
+    elif not isinstance(rules, RuleSet):
+        raise TypeError(f"rules: expected a RuleSet from spinetriage.load_rules(), a rules file's path or None, "
+                        f"not {type(rules).__name__}")
+    triager = triager_for(rules)
     try:
         text, _ = triager.line(record, None)
     except Exception as exc:  # noqa: BLE001 - the promise: an error line, never an exception

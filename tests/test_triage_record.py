@@ -215,3 +215,18 @@ def test_a_real_process_pool_gets_the_rules_and_the_same_answers():
         with pytest.raises(MissingAnswers) as info:
             pool.submit(_raise_missing, 1).result()
     assert info.value.fields == ["age"]
+
+
+def test_rules_may_be_a_ruleset_a_path_or_none_and_anything_else_is_named(tmp_path):
+    import shutil
+
+    from conftest import SHIPPED_RULES
+    from spinetriage import load_rules, triage_record
+
+    copy = tmp_path / "mine.yaml"
+    shutil.copy(SHIPPED_RULES, copy)
+    record = {"red_flags": ["chest-pain"]}
+    for rules in (None, load_rules(), str(copy), copy):
+        assert triage_record(record, rules)["outcome"] == "emergency"
+    with pytest.raises(TypeError, match="rules: expected a RuleSet"):
+        triage_record(record, rules=42)
