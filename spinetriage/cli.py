@@ -607,14 +607,15 @@ def _report_text(result: Any, out_format: str, saved: Any) -> str:
 
 
 @contextlib.contextmanager
-def _removed_on_signal(tmp: str) -> Iterator[None]:
+def _removed_on_signal(tmp: str | None) -> Iterator[None]:
     """While the report is saved: SIGTERM or SIGHUP removes the temporary file (it holds health
     data) and stops as Ctrl-C does (exit 130)."""
     import signal
 
     def stop(signum: int, frame: Any) -> None:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise KeyboardInterrupt
 
     previous = {}
@@ -640,11 +641,12 @@ def _save(result: Any, path: Path, out_format: str, force: bool, e: Environment)
     except OSError:
         special = False
     if special:  # a device or a pipe given with --force (/dev/stdout, a FIFO): written into, never replaced
-        try:
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(text)
-        except OSError as exc:
-            raise _bad_output(str(path), exc) from None
+        with _removed_on_signal(None):  # SIGTERM while a FIFO waits for its reader: stopped as Ctrl-C is
+            try:
+                with open(path, "w", encoding="utf-8") as fh:
+                    fh.write(text)
+            except OSError as exc:
+                raise _bad_output(str(path), exc) from None
         return
     # A short name of its own: a target name near the length limit still leaves room for it.
     tmp = str(path.parent / f".spinetriage-{secrets.token_hex(8)}.tmp")

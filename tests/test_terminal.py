@@ -434,3 +434,32 @@ def test_every_json_output_keeps_its_data_on_an_ascii_stream(args):
         assert json.dumps(data).count("\\u00b0") == json.dumps(utf8).count("\\u00b0")
     else:
         assert data == utf8
+
+
+def test_sigterm_while_a_fifo_waits_for_its_reader_stops_as_ctrl_c_does(tmp_path):
+    fifo = tmp_path / "report.txt"
+    os.mkfifo(fifo)
+    env = {**os.environ, "NO_COLOR": "1"}
+    child = subprocess.Popen([sys.executable, "-m", "spinetriage", *URGENT_FLAGS, "--output", str(fifo), "--force"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        out = b""
+        while URGENT.encode() not in out:  # the report is out; the save now waits for a reader
+            chunk = child.stdout.read1(65536)
+            assert chunk, "ended early"
+            out += chunk
+        import time
+
+        wchan = f"/proc/{child.pid}/wchan"
+        for _ in range(200):  # until it waits in open() for the FIFO's reader (Linux), else 2 s
+            if os.path.exists(wchan) and open(wchan).read().strip() == "wait_for_partner":
+                break
+            time.sleep(0.01)
+        child.send_signal(signal.SIGTERM)
+        _, err = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 130
+    no_crash(err)
+    assert leftovers(tmp_path) == ["report.txt"]
