@@ -278,14 +278,19 @@ class Csv:
     A record must be on one line (no answer holds a line break), so an unclosed quote
     spoils only its own line. The delimiter is a comma, or a semicolon when the header is
     written with semicolons (as Excel does in many countries). List cells separate their
-    values with ';' or ','. A header that is not one (JSON Lines, a first row of data,
-    duplicate columns) makes every line an error line that says so.
+    values with ';' or ','. A header that is not one (JSON Lines, a first row of data) makes
+    every line an error line that says so. Problems that leave a line's values readable (an
+    unclosed quote, a cell over the csv module's limit, columns named twice, which are then
+    left out) make it an error line too, unless an emergency sign decides: then they are
+    listed as ignored.
     """
 
     def __init__(self) -> None:
         self.header: list[str] | None = None
         self.delimiter = ","
-        self.problem: str | None = None  # the header's, given to every record
+        self.problem: str | None = None  # the header's, given to every record instead of a result
+        self.twice: str | None = None  # columns named more than once: left out, and named
+        self.keep: list[int] | None = None  # the columns read when some are named twice
 
     def record(self, raw: Any, number: int) -> tuple[Any, str | None, str | None] | None:
         if raw is TOO_LONG:
@@ -293,37 +298,53 @@ class Csv:
         if not raw.strip():
             return None
         text, bad = _text(raw, number)
-        try:
-            row = next(csv.reader((text,), delimiter=self.delimiter, strict=True), [])
-        except csv.Error as exc:
-            row = None
-            why = str(exc)
-            if "field limit" in why:
-                why = f"a cell is longer than {csv.field_size_limit():,} characters, the most the csv module reads"
-            elif "end of data" in why:
-                why = "a quote is opened and not closed on this line; each record must be one line"
-            else:
-                why = f"not valid CSV ({why}); put a quote at the start and end of a cell that holds one"
+        row, soft = self.cells(text)
         if row is not None and not any(cell.strip() for cell in row):
             return None
         if self.header is None:
             if row is None:
-                self.header, self.problem = [], f"the header row cannot be read: {why}"
+                self.header, self.problem = [], f"the header row cannot be read: {soft}"
                 return None
             return self.read_header(row, text)
         if self.problem:
             return _unreadable(text, self.problem)
         if row is None:
-            return _unreadable(text, why if not bad else f"{bad}; {why}")
+            return _unreadable(text, soft if not bad else f"{bad}; {soft}")
+        # Problems that leave the values readable: named, and an emergency sign still decides.
         header = self.header
         if len(row) != len(header):
             ident = row[header.index("id")].strip() or None if "id" in header and header.index("id") < len(row) else None
-            return _unreadable(text, f"has {len(row)} cells but the header has {len(header)} ({', '.join(header)}); "
-                               "check for a missing or extra comma", ident)
-        record = {key: cell.strip() or None for key, cell in zip(header, row)}
+            problem = soft or (f"has {len(row)} cells but the header has {len(header)} ({', '.join(header)}); "
+                               "check for a missing or extra comma")
+            return _unreadable(text, problem if not bad else f"{bad}; {problem}", ident)
+        bad = "; ".join(b for b in (bad, soft, self.twice) if b) or None
+        if self.keep is not None:
+            record = {header[i]: row[i].strip() or None for i in self.keep}
+        else:
+            record = {key: cell.strip() or None for key, cell in zip(header, row)}
         if "" in record and record[""] is None:
             del record[""]  # an unnamed, empty column (a trailing comma, as spreadsheets write)
         return record, None, bad
+
+    def cells(self, text: str) -> tuple[list[str] | None, str | None]:
+        """(the cells, None) or, for a line that is not clean CSV, (the cells read leniently, or
+        None when they cannot be, and what is wrong)."""
+        delimiter = self.delimiter
+        try:
+            return next(csv.reader((text,), delimiter=delimiter, strict=True), []), None
+        except csv.Error as exc:
+            why = str(exc)
+        if "field limit" in why:
+            why = f"a cell is longer than {csv.field_size_limit():,} characters, the most the csv module reads"
+            return (text.split(delimiter) if '"' not in text else None), why
+        if "end of data" in why:
+            why = "a quote is opened and not closed on this line; each record must be one line"
+        else:
+            why = f"not valid CSV ({why}); put a quote at the start and end of a cell that holds one"
+        try:
+            return next(csv.reader((text,), delimiter=delimiter), []), why
+        except csv.Error:
+            return None, why
 
     def read_header(self, row: list[str], text: str) -> tuple[Any, str | None, str | None] | None:
         """Takes the header; returns an error line when the first line is not a header after all."""
@@ -340,9 +361,10 @@ class Csv:
                             "columns, such as " + ",".join(FIELDS))
         else:
             twice = sorted({n for n in names if names.count(n) > 1})
-            if twice:
-                self.problem = (f"the header names {', '.join(map(repr, twice))} more than once; "
-                                "each column may appear once")
+            if twice:  # never one of the two silently: both left out, and named on every line
+                self.twice = (f"the header names {', '.join(map(repr, twice))} more than once; "
+                              "each column may appear once")
+                self.keep = [i for i, n in enumerate(names) if n not in twice]
             return None
         return _unreadable(text, self.problem)  # the first line was a record: it gets its line
 

@@ -134,24 +134,30 @@ def test_an_emergency_with_bad_values_names_what_was_ignored():
 
 def test_a_csv_cell_over_the_csv_field_limit():
     line = sandwich(b"big," + b"x" * 200_000 + b",2w,none,no,no,30,", "csv")
-    assert line["line"] == 3 and "longer than 131,072 characters" in line["error"]
+    assert line["line"] == 3 and line["id"] == "big" and "longer than 131,072 characters" in line["error"]
+    line = sandwich(b"big2,neck," + b" " * 200_000 + b"2w,none,no,no,30,chest-pain", "csv")
+    assert line["outcome"] == "emergency" and "longer than 131,072 characters" in line["ignored"][0]
 
 
 def test_an_unterminated_csv_quote_spoils_only_its_own_line():
     line = sandwich(b'q,"neck,2w,none,no,no,30,', "csv")
-    assert line == {"id": None, "line": 3,
+    assert line == {"id": "q", "line": 3,
                     "error": "a quote is opened and not closed on this line; each record must be one line"}
+    line = sandwich(b'q2,neck,2w,none,no,no,30,"chest-pain', "csv")  # the sign is still read
+    assert line["outcome"] == "emergency" and line["ignored"][0].startswith("a quote is opened and not closed")
 
 
-def test_duplicate_csv_header_columns_are_refused_for_the_file():
+def test_duplicate_csv_header_columns_are_refused_never_resolved_silently():
     data = (b"id,age,location,duration,radiation,recurrent,limits_activities,age,red_flags\n"
-            b"a,30,neck,2w,none,no,no,31,\n" b"b,,,,,,,,chest-pain\n")
+            b"a,30,neck,2w,none,no,no,31,\n" b"b,,,,,,,,chest-pain\n" b"c,30,neck,2w,none,no,no,30,\n")
     lines, summary = run(data, "csv")
-    assert len(lines) == 2 and summary.errors == 1
-    message = "the header names 'age' more than once; each column may appear once"
-    assert lines[0] == {"id": None, "line": 2, "error": message}
-    # a row naming an emergency sign still gives emergency, the file's problem named beside it
-    assert lines[1]["outcome"] == "emergency" and lines[1]["ignored"] == [message]
+    twice = "the header names 'age' more than once; each column may appear once"
+    assert lines[0] == {"id": "a", "line": 2, "error": twice}
+    assert lines[2] == {"id": "c", "line": 4, "error": twice}  # even when the two agree
+    # an emergency sign in a column named once still decides, the header problem named
+    assert lines[1] == {"id": "b", "outcome": "emergency", "reasons": ["chest-pain"], "phase": None,
+                        "ignored": [twice]}
+    assert summary.errors == 2
 
 
 @pytest.mark.parametrize("data, hint", [
