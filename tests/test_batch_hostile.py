@@ -392,3 +392,17 @@ def test_a_bad_jobs_value_is_a_usage_error(value):
     proc = run_cli("batch", "--jobs", value, input="")
     assert proc.returncode == 2
     assert f"--jobs: {value!r} is not accepted; accepted: a whole number" in proc.stderr
+
+
+def test_jobs_starts_no_workers_for_an_input_of_one_block(monkeypatch):
+    from spinetriage import parallel
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a pool was started for a small input")
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
+    data = mixed_lines(500)
+    assert len(data) < batch.PARALLEL_CHUNK
+    assert run(data, jobs=2) == run(data)
+    with pytest.raises(AssertionError, match="a pool was started"):
+        run(mixed_lines(20_000), jobs=2)
