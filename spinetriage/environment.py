@@ -131,7 +131,10 @@ class ClosedStream:
     def _closed(self, *args: Any, **kwargs: Any) -> Any:
         raise OSError(errno.EBADF, f"{self.name} is closed")
 
-    write = flush = read = readline = fileno = _closed
+    write = read = readline = fileno = _closed
+
+    def flush(self) -> None:
+        """Nothing to flush (and Python's own flush at exit must not fail)."""
 
     def isatty(self) -> bool:
         return False
@@ -193,6 +196,8 @@ def prepare_process() -> None:
                 os.dup2(opened, fd)
                 os.close(opened)
             CLOSED.add(fd)
+    if 1 in CLOSED and sys.stdout is None:  # --help, --version: named like any other output
+        sys.stdout = ClosedStream("standard output")  # type: ignore[assignment]
     for stream, errors in ((sys.stdout, "spinetriage-ascii"), (sys.stderr, "spinetriage-ascii"),
                            (sys.stdin, "replace")):
         reconfigure = getattr(stream, "reconfigure", None)

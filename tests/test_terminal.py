@@ -218,9 +218,12 @@ def test_a_full_disk_on_stdout_for_other_commands(command):
     assert "no space left" in proc.stderr and proc.stderr.strip().count("\n") == 0
 
 
-def test_a_closed_stdout_is_named_for_the_version_too():
-    proc = shell("st --version >&-")
-    assert proc.returncode == 1 and "standard output" in proc.stderr and "closed" in proc.stderr
+@pytest.mark.parametrize("command", ["--version", "--help", "ask --help", "rules list", "rules schema"])
+def test_a_closed_stdout_is_named_for_every_command(command):
+    proc = shell(f"st {command} >&-")
+    assert proc.returncode == 1
+    no_crash(proc.stderr)
+    assert proc.stderr.strip() == "spinetriage: cannot write to standard output: it is closed"
 
 
 def test_a_closed_stdout_is_named():
