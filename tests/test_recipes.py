@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pandas as pd  # in the test extra, with dask and distributed: their absence is a failure, not a skip
+import dask  # in the test extra, with distributed and pandas: their absence is a failure, not a skip
+import pandas as pd
 import pytest
 from conftest import CALM
 from dask import distributed
@@ -117,10 +119,14 @@ def test_pandas_recipe_reads_json_lines_as_pandas_types_them(cli):
 
 
 @pytest.fixture(scope="module")
-def dask_client():
-    # one worker process: records and the RuleSet really travel by pickle, as on a cluster
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+def dask_client(tmp_path_factory):
+    # one worker process: records and the RuleSet really travel by pickle, as on a cluster;
+    # its scratch space in the test's temporary folder, not the machine's /tmp
+    scratch = str(tmp_path_factory.mktemp("dask"))
+    with dask.config.set({"temporary-directory": scratch}), \
+            distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None,
+                                     local_directory=scratch) as cluster, \
+            distributed.Client(cluster) as client:
         yield client
 
 
@@ -164,6 +170,11 @@ def test_dask_triage_line_never_raises_and_agrees_with_triage_record():
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
+def _scratch_in(folder: Path) -> dict:
+    """The environment, with Dask's scratch space (dask-scratch-space) inside ``folder``."""
+    return {**os.environ, "DASK_TEMPORARY_DIRECTORY": str(folder)}
+
+
 def _readme_block(title: str) -> str:
     section = README[README.index(title):]
     return re.search(r"```python\n(.*?)```", section, flags=re.S).group(1)
@@ -173,7 +184,8 @@ def _readme_block(title: str) -> str:
 def test_readme_recipes_run_as_pasted(tmp_path, title):
     shutil.copytree(EXAMPLES, tmp_path / "examples")
     (tmp_path / "recipe.py").write_text(_readme_block(title), encoding="utf-8")  # saved in a file, as README says
-    proc = subprocess.run([sys.executable, "recipe.py"], cwd=tmp_path, capture_output=True, text=True, timeout=240)
+    proc = subprocess.run([sys.executable, "recipe.py"], cwd=tmp_path, capture_output=True, text=True, timeout=240,
+                          env=_scratch_in(tmp_path))
     assert proc.returncode == 0, proc.stderr[-3000:]
     if title == "### pandas":
         assert "physical-therapy" in proc.stdout and "no unit" in proc.stdout
@@ -196,7 +208,7 @@ def test_readme_spark_recipe_is_the_example_script_run_by_hand():
 def test_example_scripts_run_as_the_readme_runs_them(tmp_path, script, args, expect):
     shutil.copytree(EXAMPLES, tmp_path / "examples")
     proc = subprocess.run([sys.executable, f"examples/{script}", *args], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=240)
+                          text=True, timeout=240, env=_scratch_in(tmp_path))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert expect in proc.stdout
     assert f"examples/{script} {' '.join(repr(a) if '*' in a else a for a in args)}".replace('"', "'") in README
