@@ -823,8 +823,6 @@ def rules_list(
     path: Optional[str] = RULES_PATH,
     fmt: str = typer.Option("text", "--format", metavar="FORMAT", help="text or json."),
 ) -> None:
-    import json
-
     from spinetriage.rules import condition_text, load_rules
 
     e = env()
@@ -833,8 +831,7 @@ def rules_list(
     rows = [{"id": r.id, "outcome": r.outcome.id, "condition": condition_text(r.condition), "reason": r.reason,
              "source": r.source} for r in ruleset.rules]
     if fmt == "json":
-        e.stdout.write(json_safe(json.dumps(rows, ensure_ascii=False, indent=2), getattr(e.stdout, "encoding", None))
-                       + "\n")
+        _write_json(rows, e)
         return
     from spinetriage.render import print_rules_table
 
@@ -846,14 +843,10 @@ def rules_list(
                    "  spinetriage rules questionnaire my-rules.yaml")
 @_guard
 def rules_questionnaire(path: Optional[str] = RULES_PATH) -> None:
-    import json
-
     from spinetriage import fhir
     from spinetriage.rules import load_rules
 
-    e = env()
-    e.stdout.write(json_safe(json.dumps(fhir.questionnaire(load_rules(path)), ensure_ascii=False, indent=2),
-                             getattr(e.stdout, "encoding", None)) + "\n")
+    _write_json(fhir.questionnaire(load_rules(path)), env())
 
 
 @rules_app.command("codesystem", help="Print the FHIR R4 CodeSystem of outcome and answer codes (JSON).\n\n"
@@ -861,14 +854,17 @@ def rules_questionnaire(path: Optional[str] = RULES_PATH) -> None:
                    "  spinetriage rules codesystem my-rules.yaml")
 @_guard
 def rules_codesystem(path: Optional[str] = RULES_PATH) -> None:
-    import json
-
     from spinetriage import fhir
     from spinetriage.rules import load_rules
 
-    e = env()
-    e.stdout.write(json_safe(json.dumps(fhir.codesystem(load_rules(path)), ensure_ascii=False, indent=2),
-                             getattr(e.stdout, "encoding", None)) + "\n")
+    _write_json(fhir.codesystem(load_rules(path)), env())
+
+
+def _write_json(data: Any, e: Environment) -> None:
+    """Indented JSON on stdout; characters the stream cannot show as \\u escapes (the same data)."""
+    import json
+
+    e.stdout.write(json_safe(json.dumps(data, ensure_ascii=False, indent=2), getattr(e.stdout, "encoding", None)) + "\n")
 
 
 @rules_app.command("schema", help="Print the JSON Schema of the rules file (for editors).\n\n"
