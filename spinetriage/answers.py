@@ -443,6 +443,11 @@ def valid_signs(values: Any) -> frozenset[str]:
 DURATION_BOTH = "give duration or duration_days (or both with the same number of days)"
 
 
+def longer_than_life(days: int, age: int) -> bool:
+    """True when the pain has lasted longer than the person has lived (in whole years of age)."""
+    return days >= (age + 1) * 365
+
+
 class AnswerParser:
     """Reads a record's raw answers into normalised values: the one answer parser.
 
@@ -554,6 +559,11 @@ class AnswerParser:
                     values[key] = valid_signs(raw)
                 elif key in ("duration", "duration_days") and both:
                     values.pop("duration_days", None)  # unknown: never one half of a disagreement
+        age, days = values.get("age"), values.get("duration_days")
+        if age is not None and days is not None and longer_than_life(days, age):
+            del values["age"], values["duration_days"]  # which one is wrong cannot be told
+            errors.append(AnswerError("duration", days, "check the age and how long the pain has lasted",
+                                      f"{format_duration(days)} of pain is longer than an age of {age}"))
         return values, errors
 
     @staticmethod

@@ -20,7 +20,7 @@ import typer
 from typer.core import TyperCommand
 
 from spinetriage import _version
-from spinetriage.answers import QUESTIONS, Answers, parse_answer, parse_duration, valid_signs
+from spinetriage.answers import QUESTIONS, Answers, longer_than_life, parse_answer, parse_duration, valid_signs
 from spinetriage.environment import ClosedStream, Environment, env, json_safe, prepare_process, visible
 from spinetriage.errors import AnswerError, ExitCode, MissingAnswers, RulesError, SpinetriageError
 
@@ -459,7 +459,7 @@ def answers_from_flags(location: Any, duration: Any, radiation: Any, recurrent: 
         except UsageError as exc:
             errors.append(exc)
     age_years, days = values.get("age"), values.get("duration_days")
-    if age_years is not None and days is not None and days >= (age_years + 1) * 365:
+    if age_years is not None and days is not None and longer_than_life(days, age_years):
         del values["age"], values["duration_days"]
         errors.append(UsageError(f"--duration {_said(duration)} and --age {_said(age)} contradict each other: the pain "
                                  "cannot have lasted longer than the person has lived; check both"))

@@ -19,7 +19,8 @@ from rich.text import Text
 
 from spinetriage import report
 from spinetriage.answers import (
-    CHECKLISTS, QUESTIONS, RED_FLAGS, TIERS, Answers, Checklist, format_duration, parse_answer, parse_duration,
+    CHECKLISTS, QUESTIONS, RED_FLAGS, TIERS, Answers, Checklist, format_duration, longer_than_life, parse_answer,
+    parse_duration,
 )
 from spinetriage.engine import matching
 from spinetriage.environment import visible
@@ -299,7 +300,7 @@ class Interview:
     @staticmethod
     def check_age_and_duration(age: int | None, days: int | None) -> None:
         """The pain cannot have lasted longer than the person has lived (as with the flags)."""
-        if age is not None and days is not None and days >= (age + 1) * 365:
+        if age is not None and days is not None and longer_than_life(days, age):
             raise AnswerError("age", age, "", f"the pain has lasted {format_duration(days)}, longer than {age} "
                                               f"year{'s' if age != 1 else ''} of age; please check your answers")
 

@@ -76,14 +76,16 @@ def ask_flags(record):
 
 
 def random_record(rnd, n):
+    number, unit = rnd.randint(0, 30), rnd.choice("dwmy")
+    days = number * {"d": 1, "w": 7, "m": 30, "y": 365}[unit]
     return {
         "id": f"r{n}",
         "location": rnd.sample(["neck", "mid-back", "lower-back"], rnd.randint(1, 3)),
-        "duration": f"{rnd.randint(0, 30)}{rnd.choice('dwmy')}",
+        "duration": f"{number}{unit}",
         "radiation": rnd.choice(["none", "arms", "legs", "arms-and-legs"]),
         "recurrent": rnd.random() < 0.5,
         "limits_activities": rnd.random() < 0.5,
-        "age": rnd.randint(1, 120),
+        "age": rnd.randint(max(1, days // 365), 120),  # the pain no longer than the life (else an error)
         "red_flags": rnd.sample(sorted(RED_FLAGS), rnd.choice([0, 0, 0, 1, 2])),
     }
 

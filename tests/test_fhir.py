@@ -240,7 +240,7 @@ answer_sets = st.fixed_dictionaries({
     "limits_activities": st.booleans(),
     "age": st.integers(1, 120),
     "red_flags": st.one_of(st.just([]), st.lists(st.sampled_from(list(RED_FLAGS)), max_size=3, unique=True)),
-})
+}).filter(lambda r: r["duration_days"] < (r["age"] + 1) * 365)  # pain longer than the life is an error
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

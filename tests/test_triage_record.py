@@ -230,3 +230,15 @@ def test_rules_may_be_a_ruleset_a_path_or_none_and_anything_else_is_named(tmp_pa
         assert triage_record(record, rules)["outcome"] == "emergency"
     with pytest.raises(TypeError, match="rules: expected a RuleSet"):
         triage_record(record, rules=42)
+
+
+@pytest.mark.parametrize("record", [
+    {"duration": "40y", "age": 30}, {"duration_days": 800, "age": 1},
+])
+def test_pain_longer_than_the_life_is_refused_everywhere_unless_an_emergency_decides(record):
+    calm = {**CALM, **record}
+    calm.pop("duration" if "duration_days" in record else "duration_days", None)
+    line = triage_record(calm)
+    assert "longer than an age of" in line["error"]
+    line = triage_record({**calm, "red_flags": ["chest-pain"]})
+    assert line["outcome"] == "emergency" and "longer than an age of" in line["ignored"][0]
