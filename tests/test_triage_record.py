@@ -242,3 +242,23 @@ def test_pain_longer_than_the_life_is_refused_everywhere_unless_an_emergency_dec
     assert "longer than an age of" in line["error"]
     line = triage_record({**calm, "red_flags": ["chest-pain"]})
     assert line["outcome"] == "emergency" and "longer than an age of" in line["ignored"][0]
+
+
+def test_real_pandas_frames_agree_with_batch_csv_line_for_line():
+    pd = pytest.importorskip("pandas")
+    text = ("id,location,duration,radiation,recurrent,limits_activities,age,red_flags\n"
+            "1,neck,3w,none,no,yes,40,\n"                   # empty red_flags cell: none
+            "2,neck,3w,none,,yes,,\n"                       # missing answers
+            "3,,,,,,,saddle-numbness\n"                     # an emergency sign alone
+            "4,lower-back,2w,legs,yes,no,70,fever;night-pain\n"
+            "5,neck,3w,toes,no,no,abc,chest-pain\n")        # bad values beside an emergency
+    out = io.StringIO()
+    batch.run(io.BytesIO(text.encode()), out, RULES, "csv")
+    want = [{**json.loads(line), "line": None} if "error" in line else json.loads(line)
+            for line in out.getvalue().splitlines()]
+    ids = {"id": str}  # CSV ids are text in batch
+    for frame in (pd.read_csv(io.StringIO(text), dtype=ids), pd.read_csv(io.StringIO(text), dtype=ids).convert_dtypes(),
+                  pd.read_csv(io.StringIO(text), dtype=ids, dtype_backend="numpy_nullable")):
+        got = [triage_record(row, RULES) for _, row in frame.iterrows()]
+        assert got == want
+        assert [triage_record(r, RULES) for r in frame.to_dict("records")] == want
