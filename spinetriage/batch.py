@@ -580,8 +580,11 @@ def run(
 ) -> Summary:
     """Triage every record of ``stream`` onto ``out``; returns the counts for the summary.
 
-    Ctrl-C ends the run with what was triaged so far written (``summary.interrupted``); a
-    failed write raises ``WriteFailed`` with the number of records fully written before it.
+    ``on_record`` is called with the number of records done after each block of them (for a
+    progress bar). ``jobs`` > 1 spreads the blocks over that many processes
+    (``spinetriage.parallel``) with exactly the same output. Ctrl-C ends the run with what
+    was triaged so far written (``summary.interrupted``); a failed write raises
+    ``WriteFailed`` with the number of records surely written (flushed) before it.
     """
     summary = Summary(outcomes={o.id: 0 for o in rules.outcomes})
     reader = reader_for(input_format)
