@@ -367,7 +367,7 @@ def test_a_refused_value_is_not_reported_again_downstream():
     ("a: 1\n---\nb: 2\n", "single document"),
     ("rules: [\x00]\n", "control characters"),
     ("rules: " + "[" * 200 + "]" * 200 + "\n", "nested more than"),
-    ("rules: " + "[" * 5000 + "]" * 5000 + "\n", "nesting depth"),
+    ("rules: " + "[" * 5000 + "]" * 5000 + "\n", "nest"),  # PyYAML 6.0.4 words it "nesting depth"; older ones reach our "nested more than"
     ("x: &a [1]\ny: *a\nz: {<<: {q: 1}}\n", "aliases"),
     ("!!python/object:os.system {}\n", "not allowed"),
     ("version: !!binary aGVsbG8=\n", "!!binary"),
