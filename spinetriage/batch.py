@@ -158,6 +158,8 @@ def _text(raw: bytes, number: int) -> tuple[str, str | None]:
 
 # --- a record that cannot be read ------------------------------------------------------
 
+NOT_AN_OBJECT = "record: not a JSON object; each line must be a JSON object with the answer fields"
+
 _EMERGENCY_IDS = frozenset(sign for sign, tier in TIERS.items() if tier == "emergency")
 _WORD = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -173,7 +175,11 @@ def _unreadable(text: str, problem: str, ident: Any = None) -> tuple[Any, str | 
     signs = [w for w in dict.fromkeys(words) if w in _EMERGENCY_IDS]
     if not signs:
         return ({"id": ident} if ident is not None else None), problem, None
-    return {"id": ident, "red_flags": signs}, None, problem
+    return Rescued(id=ident, red_flags=signs), None, problem
+
+
+class Rescued(dict):
+    """The record read from a line that could not be read as one: its emergency signs (and id)."""
 
 
 # --- JSON Lines -------------------------------------------------------------------------
@@ -214,17 +220,22 @@ def _jsonl_record(raw: Any, number: int) -> tuple[Any, str | None, str | None]:
     if raw is TOO_LONG:
         return None, TOO_LONG_MESSAGE, None
     try:
-        return _decode(raw.decode()), None, None  # most lines
+        record = _decode(raw.decode())  # most lines
+        if type(record) is dict:
+            return record, None, None
     except (ValueError, RecursionError):
         pass
     text, bad = _text(raw, number)
     try:
         try:
-            return _decode(text), None, bad
+            record = _decode(text)
         except ValueError as exc:
             if "digits" not in str(exc):  # an integer over Python's int-str limit
                 raise
-            return _decode_big(text), None, bad
+            record = _decode_big(text)
+        if type(record) is not dict:  # JSON, but not an object: ["chest-pain"], a list of records ...
+            return _unreadable(text, NOT_AN_OBJECT if not bad else f"{bad}; {NOT_AN_OBJECT}")
+        return record, None, bad
     except _DuplicateKey as exc:
         key = exc.args[0]
         problem = f"the key {show(key)} is given twice; each answer must be given once"
@@ -262,7 +273,7 @@ class FhirResponses(JsonLines):
 
     def record(self, raw: Any, number: int) -> tuple[Any, str | None, str | None] | None:
         got = super().record(raw, number)
-        if got is None or got[1] is not None:
+        if got is None or got[1] is not None or isinstance(got[0], Rescued):
             return got
         from spinetriage.fhir import read_response
 
@@ -502,7 +513,7 @@ def _as_dict(record: Any) -> tuple[Any, str | None]:
         items = record.items() if hasattr(record, "items") else record.asDict().items()
         return {str(k) if not isinstance(k, str) else k: v for k, v in items}, None
     except Exception:  # noqa: BLE001 - anything that is not a mapping
-        return None, "record: not a JSON object; each line must be a JSON object with the answer fields"
+        return None, NOT_AN_OBJECT
 
 
 _TRIAGERS: dict[int, tuple[RuleSet, Triager]] = {}

@@ -406,3 +406,24 @@ def test_jobs_starts_no_workers_for_an_input_of_one_block(monkeypatch):
     assert run(data, jobs=2) == run(data)
     with pytest.raises(AssertionError, match="a pool was started"):
         run(mixed_lines(20_000), jobs=2)
+
+
+@pytest.mark.parametrize("bad", [b'[{"id": "x", "red_flags": ["chest-pain"]}]', b'"chest-pain"',
+                                 b'{"id": ' + b"[" * 1000 + b"]" * 1000 + b', "red_flags": ["chest-pain"]}'])
+def test_json_that_is_not_a_record_but_names_an_emergency_sign_gives_emergency(bad):
+    line = sandwich(bad)
+    assert line["outcome"] == "emergency" and line["reasons"] == ["chest-pain"]
+    assert line["ignored"] and "JSON" in line["ignored"][0]
+
+
+@pytest.mark.parametrize("bad", [b"[1, 2]", b"3", b'"x"'])
+def test_json_that_is_not_a_record_is_an_error_line(bad):
+    line = sandwich(bad)
+    assert line["line"] == 2 and line["error"].startswith("record: not a JSON object")
+
+
+def test_a_fhir_line_that_is_not_json_but_names_an_emergency_code_gives_emergency():
+    bad = b'{"resourceType": "QuestionnaireResponse", "item": [{"linkId": "signs-nerves", ' \
+          b'"answer": [{"valueCoding": {"code": "saddle-numbness"}}]}]'  # the closing brace is missing
+    lines, summary = run(bad + b"\n", "fhir")
+    assert lines[0]["outcome"] == "emergency" and "not valid JSON" in lines[0]["ignored"][0]
