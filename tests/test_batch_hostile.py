@@ -54,7 +54,7 @@ def sandwich(bad, input_format="jsonl"):
     lines, summary = run(data, input_format)
     assert len(lines) == 3 == summary.records, lines
     first = 2 if input_format == "csv" else 1
-    for want, line in ((f"e1", lines[0]), (f"e2", lines[2])):
+    for want, line in (("e1", lines[0]), ("e2", lines[2])):
         assert line == {"id": want, "outcome": "emergency", "reasons": ["bladder-bowel"], "phase": None}
     if "line" in lines[1]:
         assert lines[1]["line"] == first + 1

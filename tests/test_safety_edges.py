@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 import os
 
-import pytest
-
 from conftest import run_cli
-from test_interactive import ask, flat  # noqa: F401 - ask is a fixture
+from test_interactive import flat
 
 
 def test_a_bad_output_path_with_an_emergency_flag_still_prints_the_advice(tmp_path):
@@ -50,15 +48,15 @@ def test_no_red_flags_beside_an_urgent_flag_is_still_an_error():
     assert "--red-flag and --no-red-flags cannot be given together" in result.stderr
 
 
-def test_with_the_report_sent_to_a_file_the_person_still_sees_the_advice(ask, tmp_path):
+def test_with_the_report_sent_to_a_file_the_person_still_sees_the_advice(tmp_path):
     """`spinetriage ask --format json > r.json` at a terminal: the emergency advice is on the screen too."""
+    import sys
+
     import pexpect
 
     out = tmp_path / "r.json"
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     env.update(NO_COLOR="1", TERM="xterm", COLUMNS="80")
-    import sys
-
     child = pexpect.spawn("bash", ["-c", f"{sys.executable} -m spinetriage ask --format json > {out}"],
                           env=env, cwd=str(tmp_path), encoding="utf-8", timeout=15, dimensions=(40, 80))
     child.expect_exact("> ")
