@@ -8,7 +8,7 @@ they come from flags, prompts, batch records or library callers.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from typing import Any, Mapping
@@ -534,6 +534,9 @@ class AnswerParser:
                     continue
             if key == "id":
                 continue
+            if isinstance(raw, Iterator):  # read once: kept for valid_signs if it holds a bad item
+                raw = list(raw)
+                kind = list
             try:
                 if raw is None or (kind is not list and is_blank(raw)):
                     if key == "red_flags":

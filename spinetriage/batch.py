@@ -79,6 +79,9 @@ class _Long:
     def __repr__(self) -> str:
         return "<line over MAX_RECORD>"
 
+    def __reduce__(self) -> str:
+        return "TOO_LONG"  # the one object, also in a --jobs worker (compared with ``is``)
+
 
 TOO_LONG = _Long()
 TOO_LONG_MESSAGE = (f"the line is longer than {MAX_RECORD // (1 << 20)} MiB, the most one record may be; "
@@ -160,8 +163,10 @@ def _text(raw: bytes, number: int) -> tuple[str, str | None]:
 
 NOT_AN_OBJECT = "record: not a JSON object; each line must be a JSON object with the answer fields"
 
-_EMERGENCY_IDS = frozenset(sign for sign, tier in TIERS.items() if tier == "emergency")
-_WORD = re.compile(r"[A-Za-z0-9_-]+")
+#: Each emergency sign id as a person may write it: any case, its words joined by -, _ or spaces.
+_EMERGENCY_WORDS = re.compile("|".join(
+    r"(?<![A-Za-z0-9])" + r"[-_\s]+".join(map(re.escape, sign.split("-"))) + r"(?![A-Za-z0-9])"
+    for sign, tier in TIERS.items() if tier == "emergency"), re.IGNORECASE)
 
 
 def _unreadable(text: str, problem: str, ident: Any = None) -> tuple[Any, str | None, str | None]:
@@ -171,8 +176,8 @@ def _unreadable(text: str, problem: str, ident: Any = None) -> tuple[Any, str | 
     an ignored value, so that an emergency is never lost to a typo elsewhere in its line:
     every rules file leads each emergency sign alone to ``emergency``.
     """
-    words = (w.lower().replace("_", "-") for w in _WORD.findall(text)) if text else ()
-    signs = [w for w in dict.fromkeys(words) if w in _EMERGENCY_IDS]
+    found = (re.sub(r"[-_\s]+", "-", m.group().lower()) for m in _EMERGENCY_WORDS.finditer(text)) if text else ()
+    signs = list(dict.fromkeys(found))
     if not signs:
         return ({"id": ident} if ident is not None else None), problem, None
     return Rescued(id=ident, red_flags=signs), None, problem

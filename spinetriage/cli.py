@@ -343,24 +343,31 @@ def ask(
     e = env()
     if plain:
         e = dataclasses.replace(e, plain=True)
-    fmt_name = _choice("--format", fmt or "text", report.FORMATS)
+    # A bad --format or --output is refused before any question, but after the advice when the
+    # flags already give an emergency: nothing about the report may hold back "go now".
+    held: UsageError | None = None
+    try:
+        fmt_name = _choice("--format", fmt or "text", report.FORMATS)
+    except UsageError as exc:
+        fmt_name, held = "text", exc
     answers, errors = answers_from_flags(location, duration, radiation, _yes_no(recurrent, no_recurrent),
                                          _yes_no(limits_activities, no_limits_activities), age, red_flag, no_red_flags)
     if errors and answers.red_flags is None:
         raise errors[0]
-    output_error: UsageError | None = None
-    try:
-        out_path, out_format = _output_target(output, fmt, force)
-    except UsageError as exc:  # refused before any question; after the advice if an emergency is known
-        out_path, out_format, output_error = None, "", exc
+    out_path, out_format = None, ""
+    if held is None:
+        try:
+            out_path, out_format = _output_target(output, fmt, force)
+        except UsageError as exc:
+            held = exc
     ruleset = load_rules(rules)
     if errors:
         decide(answers, ruleset, errors)  # raises the first error unless an emergency sign decides
         for error in errors:
             e.stderr.write(visible(f"{PROG}: warning: {error} (ignored: an emergency sign decides the result)\n"))
     matched = matching(answers, ruleset)
-    if output_error is not None and not ruleset.is_top(matched):
-        raise output_error
+    if held is not None and not ruleset.is_top(matched):
+        raise held
     stopped_early = False
     asked = False
     if matched is None:
@@ -385,8 +392,8 @@ def ask(
         from spinetriage import report
 
         e.stderr.write(visible(f"\n{report.headline(result)}\n{result.advice}\n"))
-    if output_error is not None:
-        raise output_error  # the emergency advice is out; the file could not be saved
+    if held is not None:
+        raise held  # the emergency advice is out; the report asked for could not be given
     if out_path is not None and not to_stdout:
         _save(result, out_path, out_format, force, e)
 

@@ -427,3 +427,24 @@ def test_a_fhir_line_that_is_not_json_but_names_an_emergency_code_gives_emergenc
           b'"answer": [{"valueCoding": {"code": "saddle-numbness"}}]}]'  # the closing brace is missing
     lines, summary = run(bad + b"\n", "fhir")
     assert lines[0]["outcome"] == "emergency" and "not valid JSON" in lines[0]["ignored"][0]
+
+
+def test_a_line_over_the_maximum_size_with_jobs_2_loses_no_record_after_it():
+    """The marker for an over-long line crosses to worker processes as the same object."""
+    body = b"".join(emergency(n) + b"\n" for n in range(3000))
+    data = body + b'{"pad": "' + b"x" * (3 << 20) + b'"}\n' + body
+    one, s1 = run(data, jobs=1)
+    two, s2 = run(data, jobs=2)
+    assert one == two and len(two) == 6001 and s2.errors == 1
+    assert sum(line.get("outcome") == "emergency" for line in two) == 6000
+
+
+@pytest.mark.parametrize("written", [b"chest pain", b"Chest_Pain", b"CHEST-PAIN"])
+def test_an_unreadable_line_names_a_sign_however_it_is_written(written):
+    line = sandwich(b'{"id": "x", "red_flags": ["' + written + b'"],')  # a trailing comma: not JSON
+    assert line["outcome"] == "emergency" and line["reasons"] == ["chest-pain"]
+
+
+def test_a_word_that_only_contains_a_sign_id_is_not_a_sign():
+    line = sandwich(b'{"id": "chest-painful", "red_flags": [],')
+    assert line["line"] == 2 and "not valid JSON" in line["error"]

@@ -81,3 +81,12 @@ def test_an_emergency_report_does_not_talk_of_therapy_or_pain_phases():
     calm = run_cli("ask", "--location", "neck", "--duration", "3d", "--radiation", "arms", "--no-recurrent",
                    "--no-limits-activities", "--age", "40", "--no-red-flags")
     assert "Your pain" in calm.stdout  # other outcomes keep the phase
+
+
+def test_a_bad_format_beside_an_emergency_flag_still_prints_the_advice():
+    result = run_cli("ask", "--no-input", "--red-flag", "chest-pain", "--format", "jsn")
+    assert result.returncode == 2
+    assert "EMERGENCY: Go to the emergency department now" in result.stdout
+    assert "--format: 'jsn' is not accepted" in result.stderr
+    calm = run_cli("ask", "--no-input", "--red-flag", "fever", "--format", "jsn")
+    assert calm.returncode == 2 and calm.stdout == ""

@@ -262,3 +262,8 @@ def test_real_pandas_frames_agree_with_batch_csv_line_for_line():
         got = [triage_record(row, RULES) for _, row in frame.iterrows()]
         assert got == want
         assert [triage_record(r, RULES) for r in frame.to_dict("records")] == want
+
+
+def test_a_one_shot_iterator_of_signs_keeps_its_emergency_beside_a_bad_item():
+    line = triage_record({"red_flags": iter(["chest-pain", "bogus"])})
+    assert line["outcome"] == "emergency" and "'bogus' is not accepted" in line["ignored"][0]
