@@ -374,6 +374,17 @@ def to_json(result: Result, when: date | None = None) -> str:
 # --- a QuestionnaireResponse back to a record ------------------------------------------------
 
 
+def _signs_in(answers: Any) -> set[str]:
+    """The red-flag ids coded in an item's answers (our code system, or none named), whatever else is wrong."""
+    out = set()
+    for answer in answers if isinstance(answers, list) else ():
+        coding = answer.get("valueCoding") if isinstance(answer, dict) else None
+        if isinstance(coding, dict) and coding.get("code") in RED_FLAGS \
+                and coding.get("system", CODESYSTEM_URL) == CODESYSTEM_URL:
+            out.add(coding["code"])
+    return out
+
+
 def ResponseError(where: str, problem: str, accepted: str) -> AnswerError:  # noqa: N802 - reads as a raise
     """A QuestionnaireResponse that does not answer the Questionnaire, naming the item.
 
@@ -508,6 +519,7 @@ def record_from_response(resource: Any) -> tuple[dict[str, Any], list[AnswerErro
     for item in items:
         link = item.get("linkId") if isinstance(item, dict) else None
         answers = (item.get("answer") or []) if isinstance(item, dict) else []
+        signs.update(_signs_in(answers))  # first, so that no mistake in the item can lose a sign
         try:
             if link not in known:
                 raise ResponseError(f"item {link!r}", "is not in the Questionnaire", "linkIds: " + ", ".join(known))

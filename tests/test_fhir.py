@@ -451,3 +451,17 @@ def test_what_ask_writes_as_fhir_batch_reads_back_as_it_is(tmp_path):
     result = run_cli("batch", str(both), "--input-format", "fhir")
     assert result.returncode == 0, result.stdout + result.stderr
     assert [json.loads(line)["outcome"] for line in result.stdout.splitlines()] == ["emergency", "emergency"]
+
+
+@pytest.mark.parametrize("items", [
+    [{"linkId": "signs-heart", "answer": [{"valueCoding": {"code": "chest-pain"}}, {"valueString": "x"}]}],
+    [{"linkId": "signs-heart", "answer": [{"valueCoding": {"code": "none-of-these"}}]},
+     {"linkId": "signs-heart", "answer": [{"valueCoding": {"code": "chest-pain"}}]}],
+    [{"linkId": "signs-heart", "answer": [{"valueCoding": {"code": "chest-pain"}},
+                                          {"valueCoding": {"system": "http://snomed.info/sct", "code": "29857009"}}]}],
+])
+def test_an_emergency_sign_ticked_in_a_faulty_item_is_never_lost(items):
+    qr = {"resourceType": "QuestionnaireResponse", "status": "stopped", "item": items}
+    lines, _ = run_batch([qr])
+    assert lines[0]["outcome"] == "emergency" and lines[0]["reasons"] == ["chest-pain"]
+    assert lines[0]["ignored"]
