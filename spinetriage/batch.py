@@ -307,6 +307,7 @@ class Csv:
         self.problem: str | None = None  # the header's, given to every record instead of a result
         self.twice: str | None = None  # columns named more than once: left out, and named
         self.keep: list[int] | None = None  # the columns read when some are named twice
+        self.twice_names: frozenset[str] = frozenset()
 
     def record(self, raw: Any, number: int) -> tuple[Any, str | None, str | None] | None:
         if raw is TOO_LONG:
@@ -336,6 +337,8 @@ class Csv:
         bad = "; ".join(b for b in (bad, soft, self.twice) if b) or None
         if self.keep is not None:
             record = {header[i]: row[i].strip() or None for i in self.keep}
+            if "red_flags" in self.twice_names:  # every sign in any of them: only an emergency can decide
+                record["red_flags"] = ";".join(row[i] for i, n in enumerate(header) if n == "red_flags") or None
         else:
             record = {key: cell.strip() or None for key, cell in zip(header, row)}
         if "" in record and record[""] is None:
@@ -381,6 +384,7 @@ class Csv:
                 self.twice = (f"the header names {', '.join(map(repr, twice))} more than once; "
                               "each column may appear once")
                 self.keep = [i for i, n in enumerate(names) if n not in twice]
+                self.twice_names = frozenset(twice)
             return None
         return _unreadable(text, self.problem)  # the first line was a record: it gets its line
 

@@ -448,3 +448,9 @@ def test_an_unreadable_line_names_a_sign_however_it_is_written(written):
 def test_a_word_that_only_contains_a_sign_id_is_not_a_sign():
     line = sandwich(b'{"id": "chest-painful", "red_flags": [],')
     assert line["line"] == 2 and "not valid JSON" in line["error"]
+
+
+def test_a_red_flags_column_named_twice_keeps_every_emergency_sign_in_it():
+    lines, summary = run(b"id,red_flags,red_flags\n1,chest-pain,\n2,fever,\n3,,both-legs\n", "csv")
+    assert [line.get("outcome") for line in lines] == ["emergency", None, "emergency"]
+    assert "more than once" in lines[1]["error"] and summary.errors == 1
