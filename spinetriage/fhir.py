@@ -70,8 +70,7 @@ def _link_ids() -> tuple[str, ...]:
 
 def link_ids() -> list[str]:
     """Every item's linkId, in the order the interview asks them."""
-    return ([c.id for c in CHECKLISTS if c.before_questions] + _question_keys()
-            + [c.id for c in CHECKLISTS if not c.before_questions])
+    return list(_link_ids())
 
 
 @lru_cache(maxsize=1)
