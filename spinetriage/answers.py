@@ -43,39 +43,49 @@ EMERGENCY_SIGNS: dict[str, str] = {
     "rapid-weakness": "weakness or numbness in your arms or legs that is getting worse quickly, "
                       "or a sudden loss of coordination",
     "major-trauma": "the pain began after a serious injury: a crash at speed in a car, on a bike or motorbike, "
-                    "a fall from higher than your own height or down 5 or more stairs, diving into shallow "
-                    "water, or a heavy blow to the head or neck",
+                    "a fall from 1 metre (3 feet) or higher, such as off a ladder or a wall, or down 5 or more "
+                    "stairs, diving into shallow water, or a heavy blow to the head or neck",
     "chest-pain": "chest pain or tightness; or pain in your chest, upper back, jaw or arm that comes on with "
                   "effort and settles within minutes of rest; or the pain comes with sweating, feeling sick "
                   "or breathlessness",
-    "sudden-severe": "the pain came on suddenly and severely without a strain or injury, at full strength "
-                     "within seconds or minutes, or it feels tearing or ripping",
+    "sudden-severe": "the pain came on suddenly and severely for no reason (not while lifting, bending, "
+                     "twisting or after an injury), at full strength within seconds or minutes, or it feels "
+                     "tearing or ripping",
     "faint-collapse": "you fainted or collapsed, or you feel faint, cold and clammy, or suddenly very unwell",
-    "meningitis-signs": "a stiff neck with fever, severe headache, vomiting or dislike of bright light",
+    "meningitis-signs": "a fever with a stiff neck, or a fever with a bad headache and a dislike of bright light",
     "stroke-signs": "face drooping, arm weakness, slurred speech, double vision, or a sudden severe headache, "
                     "now or in the last 2 weeks",
-    "abdominal-pulsing": "a throbbing or pulsing feeling in your belly, or belly pain with the back pain",
-    "pregnancy-warning": "you are pregnant, with tightenings or pain that comes and goes in waves, bleeding, "
-                         "fluid leaking, or the baby moving less",
+    "abdominal-pulsing": "a throbbing or pulsing feeling in your belly",
+    "pregnancy-warning": "you are pregnant, with tightenings or pain that comes and goes in waves, constant "
+                         "severe pain, a bump that feels hard and tender, bleeding, fluid leaking, or the baby "
+                         "moving less",
 }
 URGENT_SIGNS: dict[str, str] = {
     "fever": "a fever of 38 °C or more, or feeling hot and shivery",
-    "infection-risk": "you inject drugs, have a weakened immune system or diabetes, had spinal surgery or a "
-                      "spinal injection recently, a recent hospital stay, or a recent serious infection",
-    "cancer-history": "you have ever had cancer, other than a skin cancer that needed only a small operation "
-                      "(such as a basal cell carcinoma)",
+    "infection-risk": "you inject drugs; or have a weakened immune system (chemotherapy, long-term steroid "
+                      "tablets or injections, not inhalers or creams; an organ transplant; HIV); or had spinal "
+                      "surgery or an injection into the spine (including an epidural or lumbar puncture, but "
+                      "not an epidural for childbirth) in the last 3 months; or a serious infection or a "
+                      "hospital stay in the last 3 months (diabetes alone does not count)",
+    "cancer-history": "you have ever had cancer, including melanoma (basal cell and squamous cell skin "
+                      "cancers, and pre-cancer cells such as CIN, do not count)",
     "weight-loss": "you have lost weight without trying",
-    "night-pain": "constant pain not eased by rest or lying down, worse at night, or getting steadily worse "
-                  "despite treatment",
+    "night-pain": "constant pain that no rest or position eases; pain that wakes you every night whatever "
+                  "position you lie in and does not ease when you get up and move about; or pain getting "
+                  "steadily worse over weeks despite treatment",
     "limb-weakness": "one arm or leg getting weaker: foot slapping, tripping, weak grip",
-    "clumsy-hands": "your hands becoming numb or clumsy (dropping things, trouble with buttons), "
-                    "or your walking becoming unsteady",
-    "fragility-fracture": "you have thin bones (osteoporosis) or take steroids long-term, and the pain began "
-                          "after a minor fall, lift, cough or twist, or for no reason",
-    "lump-deformity": "a new lump, swelling, or change in the shape of your back",
-    "rash": "a rash or blisters on or near the painful area",
-    "kidney-signs": "pain in one side below the ribs that comes in waves or runs to the groin, pain or "
+    "clumsy-hands": "both your hands becoming numb or clumsy over weeks or months (dropping things, trouble "
+                    "with buttons), or your walking becoming unsteady",
+    "fragility-fracture": "you have thin bones (osteoporosis) or take steroid tablets long-term, and new pain "
+                          "began in the last few weeks after a minor fall, lift, cough or twist, or for no "
+                          "reason",
+    "lump-deformity": "a new lump or swelling on your spine that you or others can see, or a change in the "
+                      "shape of your back (a tender knot in a muscle is not one)",
+    "rash": "a new rash or blisters in a band on one side of your body, on or near the painful area",
+    "kidney-signs": "pain in one side below the ribs that comes in waves and spreads to the groin, pain or "
                     "burning when you pee, or blood in your pee",
+    "belly-pain": "pain in your belly (tummy) as well as the back pain",
+    "breathing-pain": "sharp pain in your chest or upper back when you breathe in, or coughing up blood",
 }
 RISK_FACTORS: dict[str, str] = {
     "minor-injury": "the pain began after a fall, a knock or blow, or an accident that was not serious "
@@ -127,8 +137,9 @@ CHECKLISTS: tuple[Checklist, ...] = (
     Checklist("signs-health", "Infection, cancer and general health", "Do any of these apply to you?",
               ("fever", "infection-risk", "cancer-history", "weight-loss", "night-pain", "lump-deformity",
                "rash"), False),
-    Checklist("signs-other", "Weakness, kidneys, pregnancy and joints", "Do any of these apply to you?",
-              ("limb-weakness", "clumsy-hands", "kidney-signs", "pregnant", "inflammatory-pain"), False),
+    Checklist("signs-other", "Weakness, belly, breathing, pregnancy", "Do any of these apply to you?",
+              ("limb-weakness", "clumsy-hands", "kidney-signs", "belly-pain", "breathing-pain", "pregnant",
+               "inflammatory-pain"), False),
 )
 
 MAX_DURATION_DAYS = 100 * 365

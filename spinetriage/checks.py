@@ -66,12 +66,11 @@ def _samples(key: str, rules_conditions: list[Condition]) -> list[Any]:
             for b in bound:
                 points.update(v for v in (b - 1, b, b + 1) if lo <= v <= hi)
         return sorted(points)
-    mentioned = set()
-    for value in _leaf_values(rules_conditions, key):
-        mentioned.update([value] if isinstance(value, str) else value)
-    mentioned = sorted(mentioned) or list(q.choices)[:1]
-    subsets = [frozenset(c) for n in range(len(mentioned) + 1) for c in itertools.combinations(mentioned, n)]
-    return [s for s in subsets if s or key != "location"]
+    # A set answer is only ever tested for what it includes (includes, includes_any,
+    # includes_all: no test matches fewer values), so the set of every value satisfies each
+    # such test that any set does: one sample decides, whatever the number of ids a rule names
+    # (all subsets of 30 ids were 2^30 samples).
+    return [frozenset(q.choices)]
 
 
 def _leaf_values(conditions: list[Condition], key: str) -> list[Any]:
@@ -227,6 +226,9 @@ def json_schema() -> dict[str, Any]:
                 "if_worse": _text("what to do if it gets worse"),
             }, SAFETY_KEYS, "shown with every recommendation"),
             "disclaimer": _text("one line: this is not a diagnosis"),
+            "limits": {"type": "array", "items": _text("one limit"),
+                       "description": "what the tool keeps on purpose and cannot ask yet, in plain words; "
+                                      "shown at the end of saved reports"},
             "rules": {"type": "array", "minItems": 1, "items": _object({
                 "id": ident,
                 "outcome": outcome,

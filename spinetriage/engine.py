@@ -47,6 +47,8 @@ class Result:
     safety_net: Mapping[str, Any] | None = None
     phase_text: str | None = None
     disclaimer: str = ""
+    #: What the tool keeps on purpose and cannot ask yet (the rules file's ``limits``).
+    limits: tuple[str, ...] = ()
     #: An emergency ended the questions at a prompt; some checklists may be unasked even
     #: though the signs ticked so far are in ``answers.red_flags``.
     stopped_early: bool = False
@@ -118,6 +120,7 @@ def build_result(answers: Answers, rules: RuleSet, matched: tuple[int, ...], sto
         safety_net={**rules.safety_net, "if_worse": outcome.if_worse} if outcome.if_worse else rules.safety_net,
         phase_text=rules.phases.get(phase, {}).get("text") if phase else None,
         disclaimer=rules.disclaimer,
+        limits=rules.limits,
         stopped_early=stopped_early,
     )
 

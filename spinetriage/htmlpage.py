@@ -12,7 +12,7 @@ from html import escape
 
 from spinetriage._version import __version__
 from spinetriage.engine import Result
-from spinetriage.report import ENDED_EARLY, LABELS, NO_REASON, answer_text, headline, sections
+from spinetriage.report import ENDED_EARLY, LABELS, LIMITS_HEADING, NO_REASON, answer_text, headline, sections
 
 CSS = """
 :root { color-scheme: light; }
@@ -134,6 +134,8 @@ def to_html(result: Result, *, saved: date | None = None) -> str:
     for key, value in vars(result.answers).items():
         out.append(f'<tr><th scope="row">{_e(LABELS.get(key, key))}</th><td>{_e(answer_text(key, value))}</td></tr>\n')
     out.append("</tbody>\n</table>\n</section>\n")
+    if result.limits:
+        out.append(f'<section id="limits">\n<h2>{_e(LIMITS_HEADING)}</h2>\n{_bullets(result.limits)}</section>\n')
 
     out.append("<footer>\n")
     out.append(f'<p class="disclaimer">{_e(result.disclaimer)}</p>\n')

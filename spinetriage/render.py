@@ -66,6 +66,9 @@ def report_renderables(result: Result, saved: date | None = None) -> list[Any]:
         parts += [Text(""), Text("Your answers", style="bold underline"), Text(f"Date: {saved.isoformat()}")]
         parts += [hanging(f"{report.LABELS[k]}: {report.answer_text(k, v)}") for k, v in vars(result.answers).items()]
         parts.append(_text(f"Rules version: {result.rules_version}"))
+        if result.limits:
+            parts += [Text(""), Text(report.LIMITS_HEADING, style="bold underline")]
+            parts += [hanging(_text(x)) for x in result.limits]
     parts += [Text(""), _text(f"In short: {report.headline(result)}", style=style)]  # the end of a long report
     parts += [_text(result.disclaimer, style="italic")]
     return parts
@@ -83,6 +86,8 @@ def plain_lines(result: Result, saved: date | None = None) -> list[str]:
         lines += ["", "Your answers", f"Date: {saved.isoformat()}"]
         lines += [f"{report.LABELS[k]}: {report.answer_text(k, v)}" for k, v in vars(result.answers).items()]
         lines.append(f"Rules version: {result.rules_version}")
+        if result.limits:
+            lines += ["", report.LIMITS_HEADING, *result.limits]
     lines += ["", f"In short: {report.headline(result)}", result.disclaimer]
     return [visible(line) for line in lines]
 

@@ -44,6 +44,7 @@ LABELS = {
 NO_REASON = ("None of the warning signs, and none of the article's four reasons to see a "
              "physical therapist, were in your answers.")
 ENDED_EARLY = "The questions stopped early because of an emergency sign."
+LIMITS_HEADING = "Limits of this tool"
 
 
 def answer_text(key: str, value: Any) -> str:
@@ -118,5 +119,7 @@ def to_markdown(result: Result, *, saved: date | None = None) -> str:
         lines += ["## Your answers", "", f"Date: {saved.isoformat()}", ""]
         lines += [f"- {LABELS[k]}: {answer_text(k, v)}" for k, v in vars(result.answers).items()] + [""]
         lines += [f"Rules version: {result.rules_version}", ""]
+        if result.limits:
+            lines += [f"## {LIMITS_HEADING}", ""] + [f"- {x}" for x in result.limits] + [""]
     lines += [f"_{result.disclaimer}_", ""]
     return "\n".join(lines)

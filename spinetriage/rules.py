@@ -41,7 +41,7 @@ OPERATORS: dict[str, dict[str, str]] = {
 }
 TOP_KEYS = {
     "version": True, "outcomes": True, "rules": True, "phases": True,
-    "safety_net": True, "disclaimer": True, "cases": False,
+    "safety_net": True, "disclaimer": True, "limits": False, "cases": False,
 }
 OUTCOME_KEYS = {"id": True, "title": True, "advice": True, "steps": False, "if_worse": False}
 RULE_KEYS = {"id": True, "outcome": True, "when": True, "reason": True, "source": True, "note": False}
@@ -66,6 +66,15 @@ _CHAR_NAMES = {
     "\x9b": "CSI, which starts terminal escape sequences", "\u2028": "line separator",
     "\u2029": "paragraph separator", "\u202e": "right-to-left override", "\u202d": "left-to-right override",
 }
+#: The article's first criterion: pain that has lasted 4 weeks or more "persists beyond a few weeks".
+PERSISTS_DAYS = 28
+#: Adding an answer never lowers the outcome, so no condition may match an answer only while a
+#: criterion is off. The grammar has no negation; these are the forms that would be one.
+_ONLY_UP = "adding an answer must never lower the outcome (rules/README.md, \"Only upwards\"):"
+_CRITERIA = {"recurrent": "the pain keeps coming back", "limits_activities": "the pain limits daily activities"}
+#: For a choice answer, which values a value leads up to (none -> any spread; one limb -> both).
+_UP_FROM = {"radiation": {"arms": ("none",), "legs": ("none",),
+                          "arms-and-legs": ("none", "arms", "legs")}}
 #: The least urgent outcome a red flag of each tier must lead to on its own (answers.TIERS).
 TIER_OUTCOMES = {"emergency": "emergency", "urgent": "urgent"}
 #: Complete answers as calm as can be, beside one red flag: the second safety check runs the
@@ -133,6 +142,8 @@ class RuleSet:
     safety_net: dict[str, Any]
     disclaimer: str
     cases: tuple[Case, ...] = ()
+    #: What the tool keeps on purpose and cannot ask yet, in plain words (the saved report's footer).
+    limits: tuple[str, ...] = ()
     source: Source | None = field(default=None, repr=False)
     _match: Callable[..., tuple[int, ...]] | None = field(default=None, repr=False)
 
@@ -722,6 +733,7 @@ class _Checker:
         phases = self.phases(data["phases"], ("phases",)) if "phases" in data else {}
         safety = self.safety_net(data["safety_net"], ("safety_net",)) if "safety_net" in data else {}
         disclaimer = self.text(data, "disclaimer", top, "disclaimer")
+        limits = self.texts(data["limits"], ("limits",), "limits") if "limits" in data else ()
         by_id = {o.id: o for o in outcomes}
         rules, declared = self.rules(data["rules"], ("rules",), by_id) if "rules" in data else ((), set())
         cases = self.cases(data["cases"], ("cases",), declared) if "cases" in data else ()
@@ -730,7 +742,7 @@ class _Checker:
         ordered = tuple(sorted(rules, key=lambda r: r.outcome.rank))
         ruleset = RuleSet(
             file=self.src.file, version=version, outcomes=outcomes, rules=ordered,
-            phases=phases, safety_net=safety, disclaimer=disclaimer, cases=cases,
+            phases=phases, safety_net=safety, disclaimer=disclaimer, cases=cases, limits=limits,
             source=self.src, _match=_compile(ordered),
         )
         self.src.problems.extend(safety_problems(ruleset, self.src))
@@ -897,7 +909,15 @@ class _Checker:
             return None
         kind = question.kind
         if kind == "bool":
-            return ("is", key, value) if self.boolean(value, path, f"{key} {op}") else None
+            if not self.boolean(value, path, f"{key} {op}"):
+                return None
+            if value is False:
+                self.error(path, f"{key} is false: {_ONLY_UP} this rule would match only while the answer "
+                           f"is no and stop matching when the person says yes ({_CRITERIA[key]}); test for "
+                           "true, or ask for a new question (such as a first episode) rather than negating "
+                           "this one")
+                return None
+            return ("is", key, value)
         if kind == "int":
             number = self.number(question, value, path, op)
             if number is None:
@@ -905,6 +925,12 @@ class _Checker:
             lo, hi = question.bounds or (0, 0)
             bounds = {"at_least": (number, hi), "at_most": (lo, number),
                       "above": (number + 1, hi), "below": (lo, number - 1)}[op]
+            if key == "duration_days" and bounds[1] <= PERSISTS_DAYS:
+                self.error(path, f"duration_days {op} {value}: {_ONLY_UP} this window closes at or below "
+                           f"4 weeks ({bounds[1]} days), so the rule would stop matching when the pain has "
+                           "lasted 4 weeks or more; let it close later (as over-50-not-improving closes at "
+                           "1 year) or leave the short durations to the outcome no rule gives")
+                return None
             return ("range", key, bounds)
         many = ops[op].startswith("a list")
         if many and not (isinstance(value, list) and value):
@@ -922,7 +948,16 @@ class _Checker:
             if op == "includes":
                 return ("has", key, words[0])
             return ("has_any" if op == "includes_any" else "has_all", key, frozenset(words))
-        return ("in", key, frozenset(words))
+        wanted = frozenset(words)
+        missing = [v for v in _UP_FROM.get(key, {}) if any(w in wanted for w in _UP_FROM[key][v])
+                   and v not in wanted]
+        if missing:
+            self.error(path, f"{key} {op} {', '.join(words)}: {_ONLY_UP} a rule that matches "
+                       f"{' or '.join(words)} must also match {', '.join(missing)}, or it would stop "
+                       "matching when the pain spreads further; add "
+                       f"{', '.join(missing)} to the list")
+            return None
+        return ("in", key, wanted)
 
     def number(self, question: Any, value: Any, path: tuple, op: str) -> int | None:
         key = question.key

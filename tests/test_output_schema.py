@@ -55,7 +55,7 @@ def _with(flags: list[str], **changes: list[str]) -> list[str]:
 ASK = {
     "emergency": ["--red-flag", "chest-pain", "--no-input"],  # ends early: unasked answers null
     "urgent": _with(CALM_FLAGS, red_flags=["--red-flag", "fever"]),
-    "doctor": _with(CALM_FLAGS, location=["--location", "mid-back"]),
+    "doctor": _with(CALM_FLAGS, location=["--location", "mid-back"], age=["--age", "55"]),
     "physical-therapy": _with(CALM_FLAGS, duration=["--duration", "6w"]),
     "self-care": CALM_FLAGS,
 }
@@ -104,7 +104,7 @@ BATCH_RECORDS = [
     {"id": "calm", **CALM},
     {"id": 7, **CALM, "red_flags": ["fever"]},
     {"id": "pt", **CALM, "duration": "6w"},
-    {"id": "doc", **CALM, "location": ["mid-back"]},
+    {"id": "doc", **CALM, "location": ["mid-back"], "age": 55},
     {"id": None, "red_flags": ["saddle-numbness"]},
     {"id": "ignored", "red_flags": ["chest-pain"], "age": "old", "location": "nek"},
     {"id": "missing", "age": 40},

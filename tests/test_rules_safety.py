@@ -369,10 +369,12 @@ def generated_rules(count: int, seed: int = 3) -> str:
         out.append(f"  - {{id: sign-{sign}, outcome: {NEED[TIERS[sign]]}, when: {{red_flags: {{includes: {sign}}}}}, "
                    "reason: r, source: s}\n")
     for n in range(count):
-        parts = [f"{{age: {{at_least: {rnd.randint(16, 80)}}}}}", f"{{duration_days: {{below: {rnd.randint(1, 90)}}}}}",
+        # only forms that match more as answers are added ("Only upwards": no window closing by
+        # 4 weeks, no "is false", radiation lists closed upwards)
+        parts = [f"{{age: {{at_least: {rnd.randint(16, 80)}}}}}", f"{{duration_days: {{below: {rnd.randint(30, 400)}}}}}",
                  f"{{location: {{includes: {rnd.choice(['neck', 'mid-back', 'lower-back'])}}}}}",
-                 f"{{radiation: {{in: [{rnd.choice(['none', 'arms'])}, legs]}}}}",
-                 f"{{recurrent: {{is: {rnd.choice(['true', 'false'])}}}}}",
+                 f"{{radiation: {{in: [{rnd.choice(['arms', 'legs'])}, arms-and-legs]}}}}",
+                 f"{{{rnd.choice(['recurrent', 'limits_activities'])}: {{is: true}}}}",
                  f"{{red_flags: {{includes_any: [minor-injury, {rnd.choice(SIGNS)}]}}}}"]
         when = f"{{{rnd.choice(['all', 'any'])}: [{', '.join(rnd.sample(parts, rnd.randint(1, 3)))}]}}"
         outcome = rnd.choice(["urgent", "doctor", "physical-therapy", "self-care"])

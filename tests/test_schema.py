@@ -134,7 +134,7 @@ def test_what_the_schema_accepts_the_loader_accepts():
     assert len(ruleset.rules) == len(DATA["rules"]) and len(ruleset.cases) == len(DATA["cases"])
     for alternative in ({"duration_days": {"at_least": 28}}, {"duration_days": {"at_least": "4 Weeks"}},
                         {"location": {"includes": "thoracic"}}, {"age": {"at_least": 16, "below": 50}},
-                        {"any": [{"radiation": {"is": "legs"}}, {"red_flags": {"includes_all": ["fever", "night-pain"]}}]}):
+                        {"any": [{"radiation": {"in": ["legs", "arms-and-legs"]}}, {"red_flags": {"includes_all": ["fever", "night-pain"]}}]}):
         data = copy.deepcopy(DATA)
         _rule(data, "persists-beyond-few-weeks")["when"] = alternative
         assert not list(VALIDATOR.iter_errors(data)), alternative

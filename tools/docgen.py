@@ -1,0 +1,72 @@
+"""Write the documentation's generated blocks from the vocabulary: one place, never copied by hand.
+
+A generated block sits between ``<!-- generated: NAME -->`` and ``<!-- end generated: NAME -->``
+in a Markdown file. ``python tools/docgen.py`` rewrites every block of every file it knows;
+``python tools/docgen.py --check`` exits 1 naming each stale block (tests/test_docgen.py runs it).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from spinetriage.answers import CHECKLISTS, EMERGENCY_SIGNS, RISK_FACTORS, URGENT_SIGNS  # noqa: E402
+
+TIER_TITLES = (
+    ("Emergency signs", "any one alone gives `emergency`, and at a prompt ends the questions.", EMERGENCY_SIGNS),
+    ("Urgent signs", "any one alone gives at least `urgent` (see a doctor today).", URGENT_SIGNS),
+    ("Risk factors", "each changes the outcome only as the rules say, mostly together with other answers "
+     "(for example a minor injury with neck pain at 65 or over is an emergency; blood thinners with belly "
+     "pain are an emergency; pregnancy alone is a physical therapy evaluation).", RISK_FACTORS),
+)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def red_flag_tables() -> str:
+    """Every red-flag id with the words the person reads, by tier, then the checklists in order."""
+    out: list[str] = []
+    for title, meaning, words in TIER_TITLES:
+        out += [f"**{title}**: {meaning}", "", "| id | meaning (as the person reads it) |", "| --- | --- |"]
+        out += [f"| `{flag}` | {_cell(text)} |" for flag, text in words.items()]
+        out.append("")
+    lists = "; ".join(f"*{c.heading}* ({', '.join(c.items)})" for c in CHECKLISTS)
+    out.append(f"At the prompts the same signs come in {len(CHECKLISTS)} short checklists, in this order: {lists}.")
+    return "\n".join(out)
+
+
+BLOCKS = {"red-flags": red_flag_tables}
+FILES = ("README.md", "rules/README.md")
+_BLOCK = re.compile(r"(<!-- generated: (?P<name>[a-z-]+) -->\n).*?(\n<!-- end generated: (?P=name) -->)", re.S)
+
+
+def render(text: str) -> str:
+    """``text`` with every generated block written anew."""
+    return _BLOCK.sub(lambda m: m.group(1) + BLOCKS[m.group("name")]() + m.group(3), text)
+
+
+def stale(paths: tuple[str, ...] = FILES) -> list[str]:
+    """The files whose generated blocks differ from what the vocabulary gives."""
+    return [p for p in paths if render((ROOT / p).read_text(encoding="utf-8")) != (ROOT / p).read_text(encoding="utf-8")]
+
+
+def main(argv: list[str]) -> int:
+    if "--check" in argv:
+        bad = stale()
+        for path in bad:
+            print(f"{path}: a generated block is stale; run python tools/docgen.py", file=sys.stderr)
+        return 1 if bad else 0
+    for path in FILES:
+        file = ROOT / path
+        file.write_text(render(file.read_text(encoding="utf-8")), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
