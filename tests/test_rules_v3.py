@@ -216,3 +216,60 @@ def test_a_rule_naming_30_signs_validates_in_linear_time(key):
     problems = warnings_for(ruleset)
     assert time.process_time() - start < 20  # bounded: before, this ran out of memory
     assert not any("can never match" in p.message for p in problems)
+
+
+# --- the reviews' presentations, as a careful reader of the new words would tick them -----------
+# (answers, the range a careful clinician would accept: most urgent first, least urgent last)
+
+VIGNETTES = [
+    ("1.2 m fall off a stepladder, neck pain, 45", dict(location=["neck"], age=45, red_flags=["major-trauma"]),
+     ("emergency", "emergency")),
+    ("early melanoma 3 years ago, new low back pain, 52", dict(age=52, red_flags=["cancer-history"]),
+     ("urgent", "urgent")),
+    ("back went while bending to the dishwasher, 38", dict(age=38), ("physical-therapy", "self-care")),
+    ("desk headache and stiff neck, no fever, 29", dict(location=["neck"], age=29), ("doctor", "self-care")),
+    ("rear-end shunt at a junction, walking since, neck pain, 34",
+     dict(location=["neck"], age=34, red_flags=["minor-injury"]), ("doctor", "self-care")),
+    ("diabetic clearing the garage, strain, 58", dict(age=58, limits_activities=True),
+     ("physical-therapy", "self-care")),
+    ("one-sided burning belly and back pain before the rash, 67",
+     dict(location=["mid-back"], age=67, red_flags=["belly-pain"]), ("urgent", "urgent")),
+    ("ten years of unchanged low back pain, 76", dict(age=76, duration="10y", recurrent=True),
+     ("doctor", "physical-therapy")),
+    ("violinist with an ache between the shoulder blades, 26", dict(location=["mid-back"], age=26, duration="3w"),
+     ("physical-therapy", "self-care")),
+    ("pregnant, 28 weeks, pelvic girdle ache, 31", dict(age=31, duration="3w", red_flags=["pregnant"]),
+     ("doctor", "physical-therapy")),
+    ("pregnant, constant severe back ache, hard tender bump, 33",
+     dict(age=33, red_flags=["pregnant", "pregnancy-warning"]), ("emergency", "emergency")),
+    ("two weeks after a birth, sharp pain under the shoulder blade on breathing in, 30",
+     dict(location=["mid-back"], age=30, red_flags=["pregnant", "breathing-pain"]), ("emergency", "emergency")),
+    ("on apixaban, belly and back pain, 74", dict(age=74, red_flags=["blood-thinners", "belly-pain"]),
+     ("emergency", "emergency")),
+    ("asthma inhaler, new back ache after gardening, 44", dict(age=44), ("physical-therapy", "self-care")),
+    ("osteoporosis with old stable fractures, usual ache for years, 71",
+     dict(age=71, duration="5y"), ("doctor", "physical-therapy")),
+    ("new mid-back pain at 58 for 2 weeks", dict(location=["mid-back"], age=58, duration="2w"), ("doctor", "doctor")),
+]
+
+
+@pytest.mark.parametrize("answers, accepted", [v[1:] for v in VIGNETTES], ids=[v[0] for v in VIGNETTES])
+def test_presentations_land_in_the_range_a_clinician_accepts(answers, accepted):
+    most, least = (RANK[o] for o in accepted)
+    got = outcome(**answers)
+    assert most <= RANK[got] <= least, got
+
+
+def test_generated_documentation_blocks_are_current():
+    """The red-flag tables and the limits in both READMEs come from the vocabulary and the rules."""
+    result = run_cli_tool("tools/docgen.py", "--check")
+    assert result.returncode == 0, result.stderr
+
+
+def run_cli_tool(script: str, *args: str):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    return subprocess.run([sys.executable, str(ROOT / script), *args], capture_output=True, text=True, timeout=60)

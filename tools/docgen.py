@@ -41,14 +41,21 @@ def red_flag_tables() -> str:
     return "\n".join(out)
 
 
-BLOCKS = {"red-flags": red_flag_tables}
+def limits() -> str:
+    """The shipped rules' stated limits: what the tool keeps on purpose and cannot ask yet."""
+    from spinetriage.rules import load_rules
+
+    return "\n".join(f"- {text}" for text in load_rules().limits)
+
+
+BLOCKS = {"red-flags": red_flag_tables, "limits": limits}
 FILES = ("README.md", "rules/README.md")
-_BLOCK = re.compile(r"(<!-- generated: (?P<name>[a-z-]+) -->\n).*?(\n<!-- end generated: (?P=name) -->)", re.S)
+_BLOCK = re.compile(r"(<!-- generated: (?P<name>[a-z-]+) -->\n)(?:.*?\n)??(<!-- end generated: (?P=name) -->)", re.S)
 
 
 def render(text: str) -> str:
     """``text`` with every generated block written anew."""
-    return _BLOCK.sub(lambda m: m.group(1) + BLOCKS[m.group("name")]() + m.group(3), text)
+    return _BLOCK.sub(lambda m: m.group(1) + BLOCKS[m.group("name")]() + "\n" + m.group(3), text)
 
 
 def stale(paths: tuple[str, ...] = FILES) -> list[str]:
@@ -61,7 +68,11 @@ def main(argv: list[str]) -> int:
         bad = stale()
         for path in bad:
             print(f"{path}: a generated block is stale; run python tools/docgen.py", file=sys.stderr)
-        return 1 if bad else 0
+        texts = "".join((ROOT / p).read_text(encoding="utf-8") for p in FILES)
+        unused = [name for name in BLOCKS if f"<!-- generated: {name} -->" not in texts]
+        for name in unused:
+            print(f"no file holds the generated block {name!r}", file=sys.stderr)
+        return 1 if bad or unused else 0
     for path in FILES:
         file = ROOT / path
         file.write_text(render(file.read_text(encoding="utf-8")), encoding="utf-8")
