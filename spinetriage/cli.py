@@ -789,7 +789,7 @@ def rules_validate(
     path: Optional[str] = RULES_PATH,
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors (exit 3)."),
 ) -> None:
-    from spinetriage.checks import warnings_for
+    from spinetriage.rules.examples import warnings_for
     from spinetriage.rules import load_rules
 
     e = env()
@@ -809,7 +809,7 @@ def rules_validate(
                    "\b\nExamples:\n  spinetriage rules test\n  spinetriage rules test my-rules.yaml")
 @_guard
 def rules_test(path: Optional[str] = RULES_PATH) -> None:
-    from spinetriage.checks import run_cases
+    from spinetriage.rules.examples import run_cases
     from spinetriage.rules import load_rules
 
     e = env()
@@ -880,7 +880,7 @@ def _write_json(data: Any, e: Environment) -> None:
 def rules_schema() -> None:
     import json
 
-    from spinetriage.checks import json_schema
+    from spinetriage.rules.schema import json_schema
 
     env().stdout.write(json.dumps(json_schema(), indent=2) + "\n")
 

@@ -84,7 +84,8 @@ def test_batch_without_a_terminal_does_not_import_rich():
 def test_rules_are_loaded_once_per_process_with_the_c_loader_when_there_is_one():
     proc = python("""
         import json, sys, yaml
-        from spinetriage import load_rules, triage, yamlsrc
+        from spinetriage import load_rules, triage
+        from spinetriage.rules import yamlsrc
         first = load_rules()
         triage({"red_flags": ["fever"], "location": ["neck"], "duration": "1w", "radiation": "none",
                 "recurrent": False, "limits_activities": False, "age": 30})

@@ -37,7 +37,7 @@ def test_wheel_carries_the_rules_the_type_marker_and_the_licence(wheel):
     names = set(wheel.namelist())
     assert "spinetriage/py.typed" in names  # PEP 561: type checkers read our annotations
     for rules_file in ("spine-pain.yaml", "spine-pain.snapshot.json", "rules.schema.json"):
-        assert f"spinetriage/rules/{rules_file}" in names
+        assert f"spinetriage/data/rules/{rules_file}" in names
     for schema in ("result.schema.json", "batch-line.schema.json"):  # the output schemas, for scripts
         assert f"spinetriage/schemas/{schema}" in names
     (licence,) = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]

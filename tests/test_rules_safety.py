@@ -386,9 +386,9 @@ def test_a_large_rules_file_matches_exactly_as_the_rules_say():
     """Beyond a few hundred rules the matcher is generated in parts: still every rule, in order."""
     import random
 
-    from spinetriage import rules as rules_module
+    from spinetriage.rules import model
 
-    big = load_rules_text(generated_rules(3 * rules_module._CHUNK + 17), "big.yaml")
+    big = load_rules_text(generated_rules(3 * model._CHUNK + 17), "big.yaml")
     rnd = random.Random(5)
     for _ in range(300):
         answers = Answers(
@@ -404,8 +404,8 @@ def test_the_collector_is_paused_while_a_rules_file_loads(monkeypatch):
     """Its full passes over the growing YAML tree made loading superlinear (issue 12)."""
     import gc
 
-    from spinetriage import rules as rules_module
-    from spinetriage import yamlsrc
+    from spinetriage.rules import checker as rules_module
+    from spinetriage.rules import yamlsrc
 
     seen = []
     real_load, real_compile = yamlsrc.load, rules_module._compile

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from conftest import CALM, run_cli
 from spinetriage import triage
 from spinetriage.answers import CHECKLISTS, RED_FLAGS, TIERS, Answers
-from spinetriage.checks import warnings_for
+from spinetriage.rules.examples import warnings_for
 from spinetriage.errors import RulesError
 from spinetriage.rules import OUTCOME_IDS, default_rules_path, load_rules, load_rules_text
 

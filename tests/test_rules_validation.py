@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from spinetriage import RulesError, load_rules, load_rules_text
-from spinetriage.checks import run_case, run_cases, warnings_for
+from spinetriage.rules.examples import run_case, run_cases, warnings_for
 from spinetriage.rules import ID_PATTERN
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from spinetriage import RulesError, load_rules_text
-from spinetriage.checks import json_schema
+from spinetriage.rules.schema import json_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "rules" / "spine-pain.yaml"

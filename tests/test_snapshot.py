@@ -4,9 +4,9 @@ import subprocess
 import sys
 
 from conftest import SHIPPED_RULES
-from spinetriage import yamlsrc
-from spinetriage.rules import _load_path, load_rules_text, snapshot_path
-from spinetriage.source import from_snapshot, to_snapshot
+from spinetriage.rules import load_rules_text, snapshot_path, yamlsrc
+from spinetriage.rules.load import _load_path
+from spinetriage.rules.source import from_snapshot, to_snapshot
 
 
 def test_the_committed_snapshot_is_current():

@@ -32,7 +32,7 @@ _PLAIN_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _constructor = yaml.constructor.SafeConstructor()
 MAX_DEPTH = 64  # the shipped file nests 8 deep; far deeper is a mistake (and would exhaust the stack)
 
-from spinetriage.source import Path, Source  # noqa: F401 - Source is part of this module's API
+from spinetriage.rules.source import Path, Source  # noqa: F401 - Source is part of this module's API
 
 
 def _pos(mark: Any) -> tuple[int, int]:

@@ -1,0 +1,240 @@
+"""Read a rules file (or the shipped rules' snapshot) and turn it into a checked ``RuleSet``.
+
+``load_rules`` checks everything it can before any answer is evaluated and raises
+``RulesError`` with every problem (``file:line:col: message``) rather than the first.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import re
+import stat
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+from spinetriage.errors import Problem, RulesError
+from spinetriage.rules.checker import Checker
+from spinetriage.rules.model import RuleSet
+from spinetriage.rules.source import from_snapshot, to_snapshot
+
+#: The largest rules file read (the shipped one is under 30 KiB; 10,000 rules take about 4 MiB),
+#: so that a wrong path (a huge file, a device, a pipe) is refused instead of read for ever.
+MAX_RULES_BYTES = 10 * 1024 * 1024
+#: Characters a rules file may not hold: control characters other than tab and newline (ESC,
+#: BEL, DEL, the C1 controls ...), the line and paragraph separators (which YAML and editors
+#: count differently) and the bidirectional-text controls (which show text in another order
+#: than it is read). Their text reaches the terminal, so they could hide or fake words there.
+_FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
+                              "\u202a-\u202e\u2066-\u2069]")
+_CHAR_NAMES = {
+    "\x00": "NUL", "\x07": "BEL, the bell", "\x08": "backspace", "\x0b": "vertical tab", "\x0c": "form feed",
+    "\x1b": "ESC, which starts terminal escape sequences", "\x7f": "DEL", "\x85": "next line",
+    "\x9b": "CSI, which starts terminal escape sequences", "\u2028": "line separator",
+    "\u2029": "paragraph separator", "\u202e": "right-to-left override", "\u202d": "left-to-right override",
+}
+
+
+# --- loading and checking --------------------------------------------------------------
+
+
+def default_rules_path() -> Path:
+    """The shipped rules: in the installed package's data folder (``spinetriage/data/rules``),
+    or in ``rules/`` at the top of a checkout."""
+    package = Path(__file__).resolve().parent.parent
+    for folder in (package / "data" / "rules", package.parent / "rules"):
+        candidate = folder / "spine-pain.yaml"
+        if candidate.is_file():
+            return candidate
+    return package / "data" / "rules" / "spine-pain.yaml"
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: str, mtime_ns: int, size: int) -> RuleSet:
+    return _load_path(path)
+
+
+def load_rules(path: str | os.PathLike[str] | None = None) -> RuleSet:
+    """Load and check a rules file (default: the shipped one); compiled once per process.
+
+    Raises ``RulesError`` listing every problem, each with its file, line and column.
+    """
+    target = str(path) if path is not None else str(default_rules_path())
+    try:
+        st = os.stat(target)
+    except OSError as exc:
+        raise RulesError([Problem(target, 0, 0, f"cannot read the rules file: {exc.strerror or exc}")]) from None
+    _check_file(target, st)
+    return _load_cached(target, st.st_mtime_ns, st.st_size)
+
+
+def _check_file(target: str, st: os.stat_result) -> None:
+    """Refuse what is not a regular file of a sensible size, before reading a byte of it."""
+    mode = st.st_mode
+    if not stat.S_ISREG(mode):
+        kind = ("a folder" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
+                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+        raise RulesError([Problem(target, 0, 0, f"cannot read the rules file: it is {kind}, not a file; "
+                                  "give the path of a rules file such as my-rules.yaml")])
+    if st.st_size > MAX_RULES_BYTES:
+        raise RulesError([Problem(target, 0, 0, f"cannot read the rules file: it is {_mib(st.st_size)}; "
+                                  f"a rules file may be at most {_mib(MAX_RULES_BYTES)}")])
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MiB" if size >= 1024 * 1024 else f"{size} bytes"
+
+
+def read_rules_bytes(target: str) -> bytes:
+    """The bytes of a rules file: a regular file of at most ``MAX_RULES_BYTES``, else ``RulesError``.
+
+    Opened without blocking and checked again once open, so a path that is (or becomes) a
+    pipe or a device is refused, never waited on or read for ever.
+    """
+    try:
+        _check_file(target, os.stat(target))
+        fd = os.open(target, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise RulesError([Problem(target, 0, 0, f"cannot read the rules file: {exc.strerror or exc}")]) from None
+    try:
+        _check_file(target, os.fstat(fd))
+        chunks, size = [], 0
+        while size <= MAX_RULES_BYTES:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise RulesError([Problem(target, 0, 0, f"cannot read the rules file: {exc.strerror or exc}")]) from None
+    finally:
+        os.close(fd)
+    if size > MAX_RULES_BYTES:  # it grew while being read
+        raise RulesError([Problem(target, 0, 0, f"cannot read the rules file: it is over {_mib(MAX_RULES_BYTES)}, "
+                                  f"the most a rules file may be")])
+    return b"".join(chunks)
+
+
+def is_shipped(target: str) -> bool:
+    """True for the rules file shipped with spinetriage (whatever path names it)."""
+    try:
+        return os.path.samefile(target, default_rules_path())
+    except OSError:
+        return False
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No garbage collection while a rules file is read and checked.
+
+    Loading builds many objects that all stay alive (the YAML nodes, the data, a position
+    for every node); the collector's full passes over them made loading grow much faster
+    than the file (10x the rules took 25x the time). Nothing made here needs collecting
+    before the load ends; collection resumes afterwards as before.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _load_path(target: str) -> RuleSet:
+    with _gc_paused():
+        return _load_path_now(target)
+
+
+def _load_path_now(target: str) -> RuleSet:
+    raw = read_rules_bytes(target)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:  # point at the byte, so that it can be found and fixed
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = len(raw[raw.rfind(b"\n", 0, exc.start) + 1:exc.start].decode("utf-8", "replace")) + 1
+        raise RulesError([Problem(target, line, col, f"not UTF-8 text: the byte {raw[exc.start]:#04x} cannot be read; "
+                                  "save the file as UTF-8")]) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads it
+    snapshot = snapshot_path(target)
+    if is_shipped(target) and snapshot.is_file():
+        # The shipped rules carry a snapshot of their parsed form; it is used only for the shipped
+        # file, and only when it was made from exactly this text, so an edited file (or a copy
+        # given with --rules, snapshot and all) is always read from its YAML. The snapshot's
+        # rules go through every check below, the safety check included.
+        _refuse_forbidden_chars(text, target)
+        src = from_snapshot(snapshot.read_text(encoding="utf-8"), text, target)
+        if src is not None:
+            ruleset = Checker(src).check()
+            if ruleset is not None and not src.problems:
+                return ruleset
+    return load_rules_text(text, target)
+
+
+def _refuse_forbidden_chars(text: str, file: str) -> None:
+    """``RulesError`` naming every control or bidi character in ``text``, with its line and column."""
+    first = _FORBIDDEN_CHARS.search(text)
+    if first is None:
+        return
+    problems = []
+    line, line_start, counted_to = 1, 0, 0
+    for m in _FORBIDDEN_CHARS.finditer(text, first.start()):
+        at = m.start()
+        line += text.count("\n", counted_to, at)
+        counted_to = at
+        line_start = text.rfind("\n", 0, at) + 1
+        char = m.group()
+        name = _CHAR_NAMES.get(char, "a control character" if ord(char) < 0xA0 else "a bidirectional-text control")
+        problems.append(Problem(file, line, at - line_start + 1,
+                                f"the character U+{ord(char):04X} ({name}) is not allowed in a rules file: "
+                                "control characters (other than tab and newline), line separators "
+                                "and bidirectional-text controls could hide or change text on a terminal; "
+                                "delete it"))
+    raise RulesError(problems)
+
+
+def snapshot_path(rules_path: str | os.PathLike[str]) -> Path:
+    """``rules/spine-pain.yaml`` -> ``rules/spine-pain.snapshot.json``."""
+    path = Path(rules_path)
+    return path.with_name(path.stem + ".snapshot.json")
+
+
+def write_snapshot(path: str | os.PathLike[str] | None = None) -> Path:
+    """(Re)write the snapshot of a valid rules file, so that starting up skips PyYAML.
+
+    Run after editing the shipped rules (a test fails while the snapshot is stale):
+    ``python -c "from spinetriage.rules import write_snapshot; write_snapshot()"``
+    """
+    from spinetriage.rules import yamlsrc
+
+    path = Path(path or default_rules_path())
+    text = path.read_text(encoding="utf-8")
+    src = yamlsrc.load(text, str(path))
+    if Checker(src).check() is None or src.problems:
+        raise RulesError(src.problems)
+    target = snapshot_path(path)
+    target.write_text(to_snapshot(src) + "\n", encoding="utf-8")
+    return target
+
+
+def load_rules_text(text: str, file: str = "<rules>") -> RuleSet:
+    """Check and compile rules given as YAML text. Raises ``RulesError`` with every problem."""
+    with _gc_paused():
+        return _load_text(text, file)
+
+
+def _load_text(text: str, file: str) -> RuleSet:
+    from spinetriage.rules import yamlsrc  # PyYAML is imported only when a file is parsed
+
+    _refuse_forbidden_chars(text, file)
+    src = yamlsrc.load(text, file)
+    if src.problems and src.data is None:
+        raise RulesError(src.problems)
+    ruleset = Checker(src).check()
+    errors = [p for p in src.problems if p.severity == "error"]
+    if errors or ruleset is None:
+        raise RulesError(sorted(errors, key=lambda p: (p.line, p.col)))
+    return ruleset

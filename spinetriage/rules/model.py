@@ -1,0 +1,288 @@
+"""The compiled rules: the outcome ladder, rules and cases as data, and how a condition is evaluated.
+
+A rules file is data: an outcome ladder, rules (a condition on the answers, the outcome it
+leads to, a reason and a source), advice texts and example cases. Conditions are nested
+``all`` / ``any`` over the typed answers of ``answers.QUESTIONS``. Each rule is compiled
+twice from the same tree: into one generated Python function for complete answers (fast,
+for batch), and into a three-valued evaluator for partial answers (so an emergency can be
+recognised before every question is asked).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from spinetriage.answers import QUESTIONS, Answers
+from spinetriage.rules.source import Source
+
+#: The outcome ladder of the public contract, most urgent first.
+OUTCOME_IDS = ("emergency", "urgent", "doctor", "physical-therapy", "self-care")
+PHASES = ("acute", "subacute", "chronic")
+
+OPERATORS: dict[str, dict[str, str]] = {
+    # kind -> operator -> what its value is
+    "set": {"includes": "one value", "includes_any": "a list of values", "includes_all": "a list of values"},
+    "choice": {"is": "one value", "in": "a list of values"},
+    "bool": {"is": "true or false"},
+    "int": {"at_least": "a number", "at_most": "a number", "above": "a number", "below": "a number"},
+}
+TOP_KEYS = {
+    "version": True, "outcomes": True, "rules": True, "phases": True,
+    "safety_net": True, "disclaimer": True, "limits": False, "cases": False,
+}
+OUTCOME_KEYS = {"id": True, "title": True, "advice": True, "steps": False, "if_worse": False}
+RULE_KEYS = {"id": True, "outcome": True, "when": True, "reason": True, "source": True, "note": False}
+CASE_KEYS = {"id": True, "answers": True, "expect": True, "matches": False, "note": False}
+PHASE_KEYS = {"text": True, "source": True}
+SAFETY_KEYS = {"emergency_signs": True, "if_worse": True}
+#: Rule and case ids: lower-case words joined by hyphens (usable in ``pytest -k``); the schema says the same.
+ID_PATTERN = "^[a-z0-9][a-z0-9-]*$"
+_ID = re.compile(ID_PATTERN[1:-1])  # used with fullmatch ("$" would allow a final newline)
+
+
+# --- the compiled rules ---------------------------------------------------------------
+
+Condition = tuple  # ("all", [..]) | ("any", [..]) | (op, key, value)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One step of the outcome ladder, with the words the person reads."""
+
+    id: str
+    rank: int  # 0 is the most urgent
+    title: str
+    advice: str
+    steps: tuple[str, ...] = ()
+    if_worse: str = ""  # replaces the safety net's "if it gets worse" for this outcome
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One checked rule: its condition, the outcome it leads to, why, and where it is written."""
+
+    id: str
+    outcome: Outcome
+    condition: Condition
+    reason: str
+    source: str
+    line: int = 0  # where its id is written
+    col: int = 0
+    when_at: tuple[int, int] = (0, 0)  # where its condition is written
+    outcome_at: tuple[int, int] = (0, 0)  # where its outcome is written
+
+    def keys(self) -> set[str]:
+        return _condition_keys(self.condition)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One example case of the rules file: answers and the outcome (and rules) they must give."""
+
+    id: str
+    answers: Answers
+    expect: str
+    matches: tuple[str, ...] | None
+    line: int = 0  # where its id is written
+    col: int = 0
+
+
+@dataclass
+class RuleSet:
+    """A checked, compiled rules file. Rules are kept most urgent first (file order within)."""
+
+    file: str
+    version: str
+    outcomes: tuple[Outcome, ...]
+    rules: tuple[Rule, ...]
+    phases: dict[str, dict[str, str]]
+    safety_net: dict[str, Any]
+    disclaimer: str
+    cases: tuple[Case, ...] = ()
+    #: What the tool keeps on purpose and cannot ask yet, in plain words (the saved report's footer).
+    limits: tuple[str, ...] = ()
+    source: Source | None = field(default=None, repr=False)
+    _match: Callable[..., tuple[int, ...]] | None = field(default=None, repr=False)
+
+    @property
+    def outcome_by_id(self) -> dict[str, Outcome]:
+        return {o.id: o for o in self.outcomes}
+
+    @property
+    def default(self) -> Outcome:
+        """The least urgent outcome: what no matching rule means."""
+        return self.outcomes[-1]
+
+    @property
+    def top(self) -> Outcome:
+        return self.outcomes[0]
+
+    def match_complete(self, answers: Answers) -> tuple[int, ...]:
+        """Indexes of matching rules, for answers with nothing missing (generated code)."""
+        assert self._match is not None
+        return self._match(
+            answers.location, answers.duration_days, answers.radiation, answers.recurrent,
+            answers.limits_activities, answers.age, answers.red_flags,
+        )
+
+    def match_function(self) -> Callable[..., tuple[int, ...]]:
+        """The generated matcher, called with the complete answers as keywords (batch's fast path)."""
+        assert self._match is not None
+        return self._match
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the generated matcher (a function made by ``exec``), rebuilt on load."""
+        state = dict(self.__dict__)
+        state["_match"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._match = _compile(self.rules)
+
+    def is_top(self, matched: tuple[int, ...] | None) -> bool:
+        """True when the matching rules (most urgent first) lead to the most urgent outcome."""
+        return bool(matched) and self.rules[matched[0]].outcome.rank == self.top.rank
+
+    def match_partial(self, answers: Answers) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """For answers with gaps: (rules that match for certain, rules that still might)."""
+        sure: list[int] = []
+        maybe: list[int] = []
+        for i, rule in enumerate(self.rules):
+            verdict = evaluate3(rule.condition, answers)
+            if verdict is True:
+                sure.append(i)
+            elif verdict is None:
+                maybe.append(i)
+        return tuple(sure), tuple(maybe)
+
+
+# --- three-valued evaluation -----------------------------------------------------------
+
+
+def evaluate3(cond: Condition, answers: Answers) -> bool | None:
+    """True, False, or None when it depends on an answer not given yet."""
+    op = cond[0]
+    if op == "all" or op == "any":
+        unknown = False
+        for sub in cond[1]:
+            verdict = evaluate3(sub, answers)
+            if verdict is None:
+                unknown = True
+            elif verdict is (op == "any"):
+                return verdict
+        return None if unknown else op == "all"
+    key, want = cond[1], cond[2]
+    value = getattr(answers, key)
+    if value is None:
+        return None
+    if op == "has":
+        return want in value
+    if op == "has_any":
+        return not value.isdisjoint(want)
+    if op == "has_all":
+        return want <= value
+    if op == "in":
+        return value in want
+    if op == "is":
+        return value is want
+    lo, hi = want
+    return lo <= value <= hi
+
+
+def condition_text(cond: Condition) -> str:
+    """A condition in words, as ``rules list`` shows it: ``red_flags includes minor-injury and age at least 65``."""
+    op = cond[0]
+    if op in ("all", "any"):
+        parts = [condition_text(c) for c in cond[1]]
+        if len(parts) == 1:
+            return parts[0]
+        return f" {'and' if op == 'all' else 'or'} ".join(
+            f"({p})" if sub[0] in ("all", "any") and len(sub[1]) > 1 else p for p, sub in zip(parts, cond[1]))
+    key, want = cond[1], cond[2]
+    question = QUESTIONS[key]
+    if op in ("has_any", "has_all", "in"):
+        values = ", ".join(v for v in question.choices if v in want)
+        verb = {"has_any": "includes any of", "has_all": "includes all of", "in": "is one of"}[op]
+        return f"{key} {verb} [{values}]"
+    if op == "has":
+        return f"{key} includes {want}"
+    if op == "is":
+        return f"{key} is {str(want).lower()}"
+    lo, hi = want
+    qlo, qhi = question.bounds or (lo, hi)
+    if lo > qlo and hi < qhi:
+        return f"{key} from {lo} to {hi}"
+    if lo > qlo:
+        return f"{key} at least {lo}"
+    if hi < qhi:
+        return f"{key} at most {hi}"
+    return f"{key} any value"
+
+
+def _condition_keys(cond: Condition) -> set[str]:
+    if cond[0] in ("all", "any"):
+        return set().union(*(_condition_keys(c) for c in cond[1]))
+    return {cond[1]}
+
+
+def _python(cond: Condition, consts: list[Any]) -> str:
+    """The condition as a Python expression over the answer names (see ``_compile``)."""
+    op = cond[0]
+    if op in ("all", "any"):
+        joiner = " and " if op == "all" else " or "
+        return "(" + joiner.join(_python(c, consts) for c in cond[1]) + ")"
+    key, want = cond[1], cond[2]
+    consts.append(want)
+    c = f"_c{len(consts) - 1}"
+    if op == "has":
+        return f"({c} in {key})"
+    if op == "has_any":
+        return f"(not {key}.isdisjoint({c}))"
+    if op == "has_all":
+        return f"({c} <= {key})"
+    if op == "in":
+        return f"({key} in {c})"
+    if op == "is":
+        return f"({key} is {c})"
+    return f"({c}[0] <= {key} <= {c}[1])"
+
+
+#: Rules per generated function: Python compiles a very long function (or module) in more
+#: than linear time, so a large rules file becomes several functions of this many rules
+#: each, compiled one by one.
+_CHUNK = 200
+
+
+def _compile(rules: tuple[Rule, ...]) -> Callable[..., tuple[int, ...]]:
+    """One function that returns the indexes of the matching rules for complete answers.
+
+    The code is generated from the rule data only (no recommendation lives in code);
+    ``tests/test_engine.py`` checks it against the three-valued evaluator. Up to ``_CHUNK``
+    rules it is one function; beyond, it calls one function per ``_CHUNK`` rules in turn.
+    """
+    consts: list[Any] = []
+    args = ", ".join(QUESTIONS)
+    namespace: dict[str, Any] = {}
+
+    def define(lines: list[str]) -> None:
+        code = compile("\n".join(lines), "<rules>", "exec")
+        done = namespace.get("_consts", 0)
+        namespace.update({f"_c{i}": consts[i] for i in range(done, len(consts))}, _consts=len(consts))
+        exec(code, namespace)  # noqa: S102 - generated from checked data
+
+    if len(rules) <= _CHUNK:
+        define([f"def _match({args}):", "    m = []",
+                *(f"    if {_python(rule.condition, consts)}: m.append({i})" for i, rule in enumerate(rules)),
+                "    return tuple(m)"])
+        return namespace["_match"]
+    chunks = range(0, len(rules), _CHUNK)
+    for start in chunks:
+        define([f"def _match_{start}(m, {args}):",
+                *(f"    if {_python(rule.condition, consts)}: m.append({i})"
+                  for i, rule in enumerate(rules[start:start + _CHUNK], start))])
+    define([f"def _match({args}):", "    m = []", *(f"    _match_{start}(m, {args})" for start in chunks),
+            "    return tuple(m)"])
+    return namespace["_match"]
