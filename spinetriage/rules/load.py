@@ -164,11 +164,12 @@ def _load_path_now(target: str) -> RuleSet:
         # The shipped rules carry a snapshot of their parsed form; it is used only for the shipped
         # file, and only when it was made from exactly this text, so an edited file (or a copy
         # given with --rules, snapshot and all) is always read from its YAML. The snapshot's
-        # rules go through every check below, the safety check included.
+        # rules go through every check below, the safety check included; its example cases
+        # when first read (rules test and validate read them, a triage never does).
         _refuse_forbidden_chars(text, target)
         src = from_snapshot(snapshot.read_text(encoding="utf-8"), text, target)
         if src is not None:
-            ruleset = Checker(src).check()
+            ruleset = Checker(src).check(cases_later=True)
             if ruleset is not None and not src.problems:
                 return ruleset
     return load_rules_text(text, target)

@@ -100,11 +100,21 @@ class RuleSet:
     phases: dict[str, dict[str, str]]
     safety_net: dict[str, Any]
     disclaimer: str
-    cases: tuple[Case, ...] = ()
+    _cases: tuple[Case, ...] = field(default=(), repr=False)
     #: What the tool keeps on purpose and cannot ask yet, in plain words (the saved report's footer).
     limits: tuple[str, ...] = ()
     source: Source | None = field(default=None, repr=False)
     _match: Callable[..., tuple[int, ...]] | None = field(default=None, repr=False)
+    #: Reads and checks the cases when first asked for (the shipped rules' snapshot: a triage
+    #: never needs them, and checking them was a twentieth of start-up).
+    _read_cases: Callable[[], tuple[Case, ...]] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def cases(self) -> tuple[Case, ...]:
+        """The file's example cases, checked (raises ``RulesError`` if a late check finds a problem)."""
+        if self._read_cases is not None:
+            self._cases, self._read_cases = self._read_cases(), None
+        return self._cases
 
     @property
     def outcome_by_id(self) -> dict[str, Outcome]:
@@ -136,6 +146,7 @@ class RuleSet:
         """Pickled without the generated matcher (a function made by ``exec``), rebuilt on load."""
         state = dict(self.__dict__)
         state["_match"] = None
+        state["_cases"], state["_read_cases"] = self.cases, None
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
