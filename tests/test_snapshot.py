@@ -4,14 +4,17 @@ import subprocess
 import sys
 
 from conftest import SHIPPED_RULES
-from spinetriage.rules import load_rules_text, snapshot_path, yamlsrc
+from spinetriage.rules import load_rules_text, snapshot, snapshot_path
 from spinetriage.rules.load import _load_path
-from spinetriage.rules.source import from_snapshot, to_snapshot
+
+
+def _load(raw: str, text: str):
+    return snapshot.load(raw, text, "x", lambda: ())
 
 
 def test_the_committed_snapshot_is_current():
     text = SHIPPED_RULES.read_text(encoding="utf-8")
-    fresh = to_snapshot(yamlsrc.load(text, str(SHIPPED_RULES))) + "\n"
+    fresh = snapshot.dump(load_rules_text(text, str(SHIPPED_RULES)), text) + "\n"
     committed = snapshot_path(SHIPPED_RULES).read_text(encoding="utf-8")
     assert committed == fresh, (
         "rules/spine-pain.snapshot.json is stale: run "
@@ -32,9 +35,25 @@ def test_snapshot_and_yaml_give_the_same_rules_with_the_same_lines():
 def test_a_snapshot_of_other_text_is_never_used():
     text = SHIPPED_RULES.read_text(encoding="utf-8")
     raw = snapshot_path(SHIPPED_RULES).read_text(encoding="utf-8")
-    assert from_snapshot(raw, text, "x") is not None
-    assert from_snapshot(raw, text.replace("includes: fever", "includes: weight-loss", 1), "x") is None
-    assert from_snapshot("not json", text, "x") is None
+    assert _load(raw, text) is not None
+    assert _load(raw, text.replace("includes: fever", "includes: weight-loss", 1)) is None
+    assert _load("not json", text) is None
+    assert _load(raw.replace('"format":2', '"format":1'), text) is None
+
+
+def test_a_snapshot_made_by_another_vocabulary_is_never_used(monkeypatch):
+    """Code that renames an answer or a red flag must not trust rules checked against the old words."""
+    text = SHIPPED_RULES.read_text(encoding="utf-8")
+    raw = snapshot_path(SHIPPED_RULES).read_text(encoding="utf-8")
+    monkeypatch.setattr(snapshot, "vocabulary", lambda: "another vocabulary")
+    assert _load(raw, text) is None
+
+
+def test_a_snapshot_whose_rules_break_the_safety_promise_is_never_used():
+    text = SHIPPED_RULES.read_text(encoding="utf-8")
+    raw = snapshot_path(SHIPPED_RULES).read_text(encoding="utf-8")
+    weakened = raw.replace('["saddle-numbness","emergency"', '["saddle-numbness","doctor"', 1)
+    assert weakened != raw and _load(weakened, text) is None
 
 
 def test_an_edited_copy_beside_a_stale_snapshot_is_read_afresh(tmp_path):

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from spinetriage.errors import RulesError
 from spinetriage.rules.cases import CaseChecks
 from spinetriage.rules.conditions import ConditionChecks
 from spinetriage.rules.hints import closest, suggest as _suggest
 from spinetriage.rules.model import (
     OUTCOME_IDS, OUTCOME_KEYS, PHASE_KEYS, PHASES, RULE_KEYS, SAFETY_KEYS, TOP_KEYS, _ID,
-    Case, Outcome, Rule, RuleSet, _compile,
+    Outcome, Rule, RuleSet, _compile,
 )
 from spinetriage.rules.safety import safety_problems
 from spinetriage.rules.source import Source
@@ -124,12 +123,8 @@ class Checker(ConditionChecks, CaseChecks):
 
     # the document ----------------------------------------------------------------------
 
-    def check(self, cases_later: bool = False) -> RuleSet | None:
-        """The checked RuleSet, or None with every problem in ``src.problems``.
-
-        ``cases_later``: check the example cases only when ``RuleSet.cases`` is first read (for
-        the shipped rules' snapshot, made from a file that was valid, cases and all).
-        """
+    def check(self) -> RuleSet | None:
+        """The checked RuleSet, or None with every problem in ``src.problems``."""
         data, top = self.src.data, ()
         if not self.keys(data, top, TOP_KEYS, "the rules file"):
             return None
@@ -141,8 +136,7 @@ class Checker(ConditionChecks, CaseChecks):
         limits = self.texts(data["limits"], ("limits",), "limits") if "limits" in data else ()
         by_id = {o.id: o for o in outcomes}
         rules, declared = self.rules(data["rules"], ("rules",), by_id) if "rules" in data else ((), set())
-        later = cases_later and "cases" in data
-        cases = self.cases(data["cases"], ("cases",), declared) if "cases" in data and not later else ()
+        cases = self.cases(data["cases"], ("cases",), declared) if "cases" in data else ()
         if any(p.severity == "error" for p in self.src.problems):
             return None
         ordered = tuple(sorted(rules, key=lambda r: r.outcome.rank))
@@ -150,19 +144,11 @@ class Checker(ConditionChecks, CaseChecks):
             file=self.src.file, version=version, outcomes=outcomes, rules=ordered,
             phases=phases, safety_net=safety, disclaimer=disclaimer, _cases=cases, limits=limits,
             source=self.src, _match=_compile(ordered),
-            _read_cases=(lambda: self.late_cases(data["cases"], declared)) if later else None,
         )
         self.src.problems.extend(safety_problems(ruleset, self.src))
         if any(p.severity == "error" for p in self.src.problems):
             return None
         return ruleset
-
-    def late_cases(self, data: Any, declared: set[str]) -> tuple[Case, ...]:
-        cases = self.cases(data, ("cases",), declared)
-        errors = [p for p in self.src.problems if p.severity == "error"]
-        if errors:
-            raise RulesError(errors)
-        return cases
 
     def version(self, data: dict) -> str:
         if "version" not in data:

@@ -18,7 +18,6 @@ from typing import Iterator
 from spinetriage.errors import Problem, RulesError
 from spinetriage.rules.checker import Checker
 from spinetriage.rules.model import RuleSet
-from spinetriage.rules.source import from_snapshot, to_snapshot
 
 #: The largest rules file read (the shipped one is under 30 KiB; 10,000 rules take about 4 MiB),
 #: so that a wrong path (a huge file, a device, a pipe) is refused instead of read for ever.
@@ -161,17 +160,18 @@ def _load_path_now(target: str) -> RuleSet:
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads it
     snapshot = snapshot_path(target)
     if is_shipped(target) and snapshot.is_file():
-        # The shipped rules carry a snapshot of their parsed form; it is used only for the shipped
-        # file, and only when it was made from exactly this text, so an edited file (or a copy
-        # given with --rules, snapshot and all) is always read from its YAML. The snapshot's
-        # rules go through every check below, the safety check included; its example cases
-        # when first read (rules test and validate read them, a triage never does).
+        # The shipped rules carry a snapshot of their checked, compiled form (see
+        # rules.snapshot): used only for the shipped file made from exactly this text, so an
+        # edited file (or a copy given with --rules, snapshot and all) is always read from its
+        # YAML. Its rules go through the safety check again; its example cases are read from
+        # the YAML when first asked for (rules test and validate ask, a triage never does).
+        from spinetriage.rules import snapshot as snap
+
         _refuse_forbidden_chars(text, target)
-        src = from_snapshot(snapshot.read_text(encoding="utf-8"), text, target)
-        if src is not None:
-            ruleset = Checker(src).check(cases_later=True)
-            if ruleset is not None and not src.problems:
-                return ruleset
+        ruleset = snap.load(snapshot.read_text(encoding="utf-8"), text, target,
+                            lambda: load_rules_text(text, target).cases)
+        if ruleset is not None:
+            return ruleset
     return load_rules_text(text, target)
 
 
@@ -209,15 +209,13 @@ def write_snapshot(path: str | os.PathLike[str] | None = None) -> Path:
     Run after editing the shipped rules (a test fails while the snapshot is stale):
     ``python -c "from spinetriage.rules import write_snapshot; write_snapshot()"``
     """
-    from spinetriage.rules import yamlsrc
+    from spinetriage.rules import snapshot
 
     path = Path(path or default_rules_path())
-    text = path.read_text(encoding="utf-8")
-    src = yamlsrc.load(text, str(path))
-    if Checker(src).check() is None or src.problems:
-        raise RulesError(src.problems)
+    text = path.read_text(encoding="utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    ruleset = load_rules_text(text, str(path))  # raises RulesError with every problem
     target = snapshot_path(path)
-    target.write_text(to_snapshot(src) + "\n", encoding="utf-8")
+    target.write_text(snapshot.dump(ruleset, text) + "\n", encoding="utf-8")
     return target
 
 

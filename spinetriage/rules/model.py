@@ -106,7 +106,7 @@ class RuleSet:
     source: Source | None = field(default=None, repr=False)
     _match: Callable[..., tuple[int, ...]] | None = field(default=None, repr=False)
     #: Reads and checks the cases when first asked for (the shipped rules' snapshot: a triage
-    #: never needs them, and checking them was a twentieth of start-up).
+    #: never needs them, and reading them was a twentieth of start-up).
     _read_cases: Callable[[], tuple[Case, ...]] | None = field(default=None, repr=False, compare=False)
 
     @property

@@ -1,18 +1,15 @@
 """Where each piece of a rules document stands: the data with its lines and columns.
 
-Kept apart from ``yamlsrc`` (which needs PyYAML) so that a checked snapshot of the shipped
-rules can be used without importing PyYAML at every start (see ``rules.load_rules``).
+Kept apart from ``yamlsrc`` (which needs PyYAML): the shipped rules' snapshot (``snapshot``)
+makes a Source of the text alone, without importing PyYAML.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from spinetriage.errors import Problem
-
-SNAPSHOT_FORMAT = 1
 
 Path = tuple  # a path of keys and indexes from the top of the document
 
@@ -54,31 +51,3 @@ class Source:
     def line_text(self, line: int) -> str:
         lines = self.text.splitlines()
         return lines[line - 1] if 0 < line <= len(lines) else ""
-
-
-def to_snapshot(src: Source) -> str:
-    """A valid document as JSON: its text, data and positions (for ``from_snapshot``)."""
-    if src.problems or src.refused or src.yaml11_words:
-        raise ValueError("only a document without problems can be snapshotted")
-    return json.dumps({
-        "format": SNAPSHOT_FORMAT,
-        "text": src.text,
-        "data": src.data,
-        "positions": [[list(p), *lc] for p, lc in src.positions.items()],
-        "key_positions": [[list(p), *lc] for p, lc in src.key_positions.items()],
-    }, ensure_ascii=False, separators=(",", ":"))
-
-
-def from_snapshot(raw: str, text: str, file: str) -> Source | None:
-    """The Source for ``text`` when the snapshot was made from exactly that text, else None."""
-    try:
-        snap = json.loads(raw)
-        if snap.get("format") != SNAPSHOT_FORMAT or snap.get("text") != text:
-            return None
-        return Source(
-            file=file, text=text, data=snap["data"],
-            positions={tuple(p): (line, col) for p, line, col in snap["positions"]},
-            key_positions={tuple(p): (line, col) for p, line, col in snap["key_positions"]},
-        )
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return None
