@@ -1,7 +1,7 @@
 """The printable page (`--output report.html`): one self-contained file, the recommendation
 first in words, real headings, an answers table with header cells, every text escaped.
 Its structure is checked with html.parser here; how it looks was checked in headless
-Chromium by hand (see the README), never in the test suite.
+Chromium by hand (see docs/fhir.md), never in the test suite.
 """
 
 import dataclasses

@@ -98,13 +98,16 @@ def test_readme_commands_work_in_a_new_shell_without_an_active_virtualenv():
     assert not bare, f"use .venv/bin/... (or say to activate the virtualenv): {bare}"
 
 
+BATCH_PAGE = (ROOT / "docs" / "batch.md").read_text(encoding="utf-8")
+
+
 def _text_blocks_after(marker: str) -> list[str]:
-    """The ```text blocks of the README after the first line containing ``marker``."""
-    return re.findall(r"```text\n(.*?)```", README[README.index(marker):], flags=re.S)
+    """The ```text blocks of the batch page after the first line containing ``marker``."""
+    return re.findall(r"```text\n(.*?)```", BATCH_PAGE[BATCH_PAGE.index(marker):], flags=re.S)
 
 
-def test_readme_batch_examples_are_the_example_files_and_their_real_output(cli):
-    """What the README shows for examples/ is what the files hold and what batch prints for them."""
+def test_batch_page_examples_are_the_example_files_and_their_real_output(cli):
+    """What docs/batch.md shows for examples/ is what the files hold and what batch prints for them."""
     jsonl_in, jsonl_out, csv_in, csv_out = _text_blocks_after("spinetriage batch examples/records.jsonl")[:4]
     records = (ROOT / "examples" / "records.jsonl").read_text(encoding="utf-8")
     assert records.startswith(jsonl_in)
@@ -114,8 +117,8 @@ def test_readme_batch_examples_are_the_example_files_and_their_real_output(cli):
     assert real[:2] == shown[:2]
     assert real[2].startswith(shown[2].split("...")[0])
     summary = proc.stderr.strip().splitlines()[-1]
-    assert f"(`{summary}`" in README.replace("\n", " ")
+    assert f"(`{summary}`" in BATCH_PAGE.replace("\n", " ")
     assert csv_in == (ROOT / "examples" / "intake.csv").read_text(encoding="utf-8")
     proc = cli("batch", str(ROOT / "examples" / "intake.csv"))
-    assert proc.stdout == csv_out, "update the README's CSV output: the rules changed"
+    assert proc.stdout == csv_out, "update the CSV output in docs/batch.md: the rules changed"
     assert proc.returncode == 1 and "1 error" in proc.stderr

@@ -1,6 +1,6 @@
-"""The pandas and Dask recipes (examples/, README) run on generated data as data tools produce
+"""The pandas and Dask recipes (examples/, docs/library.md) run on generated data as data tools produce
 it (empty cells, NaN, None, pandas NA, nullable dtypes, a bad record among emergencies) and
-agree with `spinetriage batch` on the same records. The Spark recipe is run by hand (README)."""
+agree with `spinetriage batch` on the same records. The Spark recipe is run by hand (docs/library.md)."""
 
 from __future__ import annotations
 
@@ -167,7 +167,7 @@ def test_dask_triage_line_never_raises_and_agrees_with_triage_record():
     assert json.loads(recipe.triage_line(json.dumps(CALM))) == triage_record(CALM)
 
 
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+RECIPES_PAGE = (ROOT / "docs" / "library.md").read_text(encoding="utf-8")
 
 
 def _scratch_in(folder: Path) -> dict:
@@ -176,14 +176,14 @@ def _scratch_in(folder: Path) -> dict:
 
 
 def _readme_block(title: str) -> str:
-    section = README[README.index(title):]
+    section = RECIPES_PAGE[RECIPES_PAGE.index(title):]
     return re.search(r"```python\n(.*?)```", section, flags=re.S).group(1)
 
 
 @pytest.mark.parametrize("title", ["### pandas", "### Dask"])
 def test_readme_recipes_run_as_pasted(tmp_path, title):
     shutil.copytree(EXAMPLES, tmp_path / "examples")
-    (tmp_path / "recipe.py").write_text(_readme_block(title), encoding="utf-8")  # saved in a file, as README says
+    (tmp_path / "recipe.py").write_text(_readme_block(title), encoding="utf-8")  # saved in a file, as the page says
     proc = subprocess.run([sys.executable, "recipe.py"], cwd=tmp_path, capture_output=True, text=True, timeout=240,
                           env=_scratch_in(tmp_path))
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -195,7 +195,7 @@ def test_readme_recipes_run_as_pasted(tmp_path, title):
 
 
 def test_readme_spark_recipe_is_the_example_script_run_by_hand():
-    """Spark is too heavy for the suite: the README's function is the script's, word for word."""
+    """Spark is too heavy for the suite: the page's function is the script's, word for word."""
     block = _readme_block("### Spark")
     function = block[block.index("def triage_df"):]
     assert function in (EXAMPLES / "spark_recipe.py").read_text(encoding="utf-8")
@@ -211,4 +211,4 @@ def test_example_scripts_run_as_the_readme_runs_them(tmp_path, script, args, exp
                           text=True, timeout=240, env=_scratch_in(tmp_path))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert expect in proc.stdout
-    assert f"examples/{script} {' '.join(repr(a) if '*' in a else a for a in args)}".replace('"', "'") in README
+    assert f"examples/{script} {' '.join(repr(a) if '*' in a else a for a in args)}".replace('"', "'") in RECIPES_PAGE
