@@ -49,8 +49,10 @@ class Summary:
     records: int = 0
     errors: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
-    interrupted: bool = False  # Ctrl-C: the results so far were written
+    interrupted: bool = False  # a signal stopped the run: the results so far were written
     stopped: str | None = None  # why reading stopped before the end of the input
+    signal: int | None = None  # the signal that stopped the run (SIGINT for Ctrl-C)
+    cut: bool = False  # a second signal stopped a write that could not finish: the last line is cut short
 
     def line(self) -> str:
         counts = ", ".join(f"{n} {o}" for o, n in self.outcomes.items() if n)
@@ -597,58 +599,129 @@ def run(
     input_format: str = "jsonl",
     on_record: Callable[[int], None] | None = None,
     jobs: int = 1,
+    signals: tuple[int, ...] | None = None,
 ) -> Summary:
     """Triage every record of ``stream`` onto ``out``; returns the counts for the summary.
 
     ``on_record`` is called with the number of records done after each block of them (for a
     progress bar). ``jobs`` > 1 spreads the blocks over that many processes
-    (``spinetriage.parallel``) with exactly the same output. Ctrl-C ends the run with what
-    was triaged so far written (``summary.interrupted``); a failed write raises
-    ``WriteFailed`` with the number of records surely written (flushed) before it.
+    (``spinetriage.parallel``) with exactly the same output. A signal of ``signals`` (default:
+    SIGINT; see ``spinetriage.stopping``) ends the run with the results so far written, in
+    whole lines that the summary counts exactly (``summary.interrupted``, ``summary.signal``).
+    A failed write raises ``WriteFailed`` with the number of records surely written before it.
     """
+    import signal as _signal
+
+    from spinetriage.stopping import Guard, WriteCut, write_all
+
     summary = Summary(outcomes={o.id: 0 for o in rules.outcomes})
     reader = reader_for(input_format)
     written = flushed = 0
+    guard = Guard(signals if signals is not None else (_signal.SIGINT,))
+    fd = _raw_fd(out)
 
     def stop(why: str) -> None:
         summary.stopped = why
 
     def flush() -> None:
         nonlocal flushed
-        try:
-            out.flush()
-        except OSError as exc:
-            raise WriteFailed(exc, flushed) from None
-        flushed = written
+        with guard.writing():
+            try:
+                out.flush()
+            except OSError as exc:
+                raise _cut(WriteFailed(exc, flushed)) from None
+            flushed = written
 
-    def emit(text: str, counts: dict[str, int], records: int, errors: int) -> None:
+    def count(records: int, errors: int, counts: dict[str, int]) -> None:
         nonlocal written
-        try:
-            out.write(text)
-        except OSError as exc:
-            raise WriteFailed(exc, flushed) from None
         written += records
         summary.records += records
         summary.errors += errors
         for outcome, n in counts.items():
             summary.outcomes[outcome] += n
-        if on_record is not None:
-            on_record(summary.records)
 
-    try:
-        if jobs > 1:
-            from spinetriage.parallel import run_parallel
+    def emit(text: Any, counts: dict[str, int], records: int, errors: int) -> None:
+        nonlocal flushed
+        with guard.writing():  # a signal now waits until the block is out whole
+            if fd is None:
+                try:
+                    out.write(text if type(text) is str else text.decode("ascii"))
+                except OSError as exc:
+                    raise _cut(WriteFailed(exc, flushed)) from None
+            else:
+                data = text.encode() if type(text) is str else text
+                try:
+                    write_all(fd, data, lambda: guard.signum is not None)
+                except WriteCut as exc:  # the complete lines of the part written are counted
+                    part = data[:exc.done]
+                    count(*_tally(part[:part.rfind(b"\n") + 1]))
+                    flushed = written
+                    if isinstance(exc.cause, OSError):
+                        raise _cut(WriteFailed(exc.cause, written)) from None
+                    summary.cut = not part.endswith(b"\n")
+                    raise _cut(exc.cause) from None
+            count(records, errors, counts)
+            if fd is not None:
+                flushed = written  # nothing is held back on the way
+            if on_record is not None:
+                on_record(summary.records)
 
-            run_parallel(stream, lambda before_read: _chunks(stream, before_read, stop, PARALLEL_CHUNK),
-                         rules, reader, jobs, emit, flush)
-        else:
-            triager = Triager(rules)
-            for first, lines in _chunks(stream, flush, stop):
-                emit(*triage_lines(triager, reader, first, lines))
-    except KeyboardInterrupt:
-        summary.interrupted = True
-    try:
-        flush()
-    except KeyboardInterrupt:
-        summary.interrupted = True
+    with guard:
+        try:
+            if jobs > 1:
+                from spinetriage.parallel import WorkerLost, run_parallel
+
+                try:
+                    run_parallel(stream, lambda before_read: _chunks(stream, before_read, stop, PARALLEL_CHUNK),
+                                 rules, reader, jobs, emit, flush)
+                except WorkerLost as exc:
+                    summary.stopped = (f"{exc}: the results of the first {summary.records} "
+                                       f"record{'s' if summary.records != 1 else ''} were written, the records "
+                                       "after them were not triaged; run it again to triage them all")
+            else:
+                triager = Triager(rules)
+                for first, lines in _chunks(stream, flush, stop):
+                    emit(*triage_lines(triager, reader, first, lines))
+        except KeyboardInterrupt as exc:
+            summary.interrupted = True
+            summary.signal = getattr(exc, "signum", _signal.SIGINT)
+        if not summary.cut:
+            try:
+                flush()
+            except KeyboardInterrupt as exc:
+                summary.interrupted = True
+                summary.signal = summary.signal or getattr(exc, "signum", _signal.SIGINT)
     return summary
+
+
+def _cut(exc: BaseException) -> BaseException:
+    """Marks an exception raised in the middle of a write: nothing more may follow it."""
+    exc.cut = True  # type: ignore[attr-defined]
+    return exc
+
+
+def _raw_fd(out: Any) -> int | None:
+    """The descriptor under ``out`` when the result bytes may go to it directly (a POSIX stream
+    in an encoding that writes ASCII as ASCII), after what ``out`` holds is flushed; else None."""
+    if os.name != "posix":
+        return None
+    try:
+        if '{"id": 0}\n'.encode(out.encoding) != b'{"id": 0}\n':
+            return None
+        out.flush()
+        return out.fileno()
+    except (AttributeError, OSError, ValueError, LookupError, TypeError):
+        return None
+
+
+def _tally(lines: bytes) -> tuple[int, int, dict[str, int]]:
+    """(records, errors, outcome counts) of complete output lines (after a write cut short)."""
+    counts: dict[str, int] = {}
+    errors = 0
+    for line in lines.splitlines():
+        outcome = json.loads(line).get("outcome")
+        if outcome is None:
+            errors += 1
+        else:
+            counts[outcome] = counts.get(outcome, 0) + 1
+    return len(lines.splitlines()), errors, counts

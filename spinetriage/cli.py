@@ -11,6 +11,7 @@ import dataclasses
 import errno
 import functools
 import os
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -144,6 +145,12 @@ def _handle(exc: BaseException, e: Environment) -> int:
         err.write(f"{PROG}: {exc}\n")
         return exc.exit_code
     if isinstance(exc, (KeyboardInterrupt, EOFError, typer.Abort)):
+        signum = getattr(exc, "signum", None)  # stopping.Stopped: SIGTERM, SIGHUP ... say which
+        if signum is not None and signum != signal.SIGINT:
+            from spinetriage.stopping import signal_name
+
+            err.write(f"\n{PROG}: stopped by {signal_name(signum)}; nothing saved\n")
+            return 128 + signum
         err.write(f"\n{PROG}: stopped; nothing saved\n")
         return ExitCode.INTERRUPTED
     if isinstance(exc, OSError) and exc.errno in WRITE_CAUSES:  # writing stdout: the only stream not named
@@ -616,14 +623,14 @@ def _report_text(result: Any, out_format: str, saved: Any) -> str:
 @contextlib.contextmanager
 def _removed_on_signal(tmp: str | None) -> Iterator[None]:
     """While the report is saved: SIGTERM or SIGHUP removes the temporary file (it holds health
-    data) and stops as Ctrl-C does (exit 130)."""
-    import signal
+    data) and stops the command, exit 128 + the signal's number (143, 129)."""
+    from spinetriage.stopping import Stopped
 
     def stop(signum: int, frame: Any) -> None:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-        raise KeyboardInterrupt
+        raise Stopped(signum)
 
     previous = {}
     for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
@@ -648,7 +655,7 @@ def _save(result: Any, path: Path, out_format: str, force: bool, e: Environment)
     except OSError:
         special = False
     if special:  # a device or a pipe given with --force (/dev/stdout, a FIFO): written into, never replaced
-        with _removed_on_signal(None):  # SIGTERM while a FIFO waits for its reader: stopped as Ctrl-C is
+        with _removed_on_signal(None):  # SIGTERM while a FIFO waits for its reader: stopped, exit 143
             try:
                 with open(path, "w", encoding="utf-8") as fh:
                     fh.write(text)
@@ -732,13 +739,21 @@ def batch(
         with fh:
             summary = _run_batch(core, fh, ruleset, input_format, e, workers)
     if summary.interrupted:
-        e.stderr.write(f"\n{PROG}: stopped; the results of {summary.records} "
-                       f"record{'s' if summary.records != 1 else ''} were written\n")
+        from spinetriage.stopping import signal_name
+
+        signum = summary.signal or signal.SIGINT
+        how = "stopped" if signum == signal.SIGINT else f"stopped by {signal_name(signum)}"
+        lines = f"{summary.records} record{'s' if summary.records != 1 else ''}"
+        if summary.cut:  # a second signal while nobody read the output
+            e.stderr.write(f"\n{PROG}: {how} while the output was not being read; the results of {lines} were "
+                           "written, then the last line was cut short\n")
+        else:
+            e.stderr.write(f"\n{PROG}: {how}; the results of {lines} were written\n")
     elif summary.stopped:
         e.stderr.write(f"{PROG}: {summary.stopped}\n")
     e.stderr.write(summary.line() + "\n")
     if summary.interrupted:
-        raise typer.Exit(ExitCode.INTERRUPTED)
+        raise typer.Exit(128 + (summary.signal or signal.SIGINT))
     if summary.errors or summary.stopped:
         raise typer.Exit(ExitCode.FAILURE)
 
@@ -758,12 +773,15 @@ def _jobs(value: str | None) -> int:
 
 def _run_batch(core: Any, stream: Any, ruleset: Any, input_format: str, e: Environment, jobs: int = 1) -> Any:
     try:
+        from spinetriage.stopping import stop_signals
+
+        signals = stop_signals()  # each stops the run with whole lines written, and says so
         if not e.stderr_isatty or e.plain:  # no progress bar for scripts, screen readers or TERM=dumb
-            return core.run(stream, e.stdout, ruleset, input_format, jobs=jobs)
+            return core.run(stream, e.stdout, ruleset, input_format, jobs=jobs, signals=signals)
         from spinetriage.render import batch_progress
 
         with batch_progress(e) as tick:
-            return core.run(stream, e.stdout, ruleset, input_format, on_record=tick, jobs=jobs)
+            return core.run(stream, e.stdout, ruleset, input_format, on_record=tick, jobs=jobs, signals=signals)
     except core.WriteFailed as exc:
         try:  # what is still buffered cannot be written either: let it go quietly at exit
             os.dup2(os.open(os.devnull, os.O_WRONLY), e.stdout.fileno())

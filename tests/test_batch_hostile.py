@@ -400,7 +400,7 @@ def test_jobs_starts_no_workers_for_an_input_of_one_block(monkeypatch):
     def no_pool(*args, **kwargs):
         raise AssertionError("a pool was started for a small input")
 
-    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr(parallel, "_Pool", no_pool)
     data = mixed_lines(500)
     assert len(data) < batch.PARALLEL_CHUNK
     assert run(data, jobs=2) == run(data)
