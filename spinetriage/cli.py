@@ -718,7 +718,7 @@ def batch(
     from spinetriage.rules import load_rules
 
     e = env()
-    workers = _jobs(jobs)
+    workers = _jobs(jobs, e)
     if input_format is None:
         input_format = "csv" if file.lower().endswith(".csv") else "jsonl"
     input_format = _choice("--input-format", input_format, core.INPUT_FORMATS)
@@ -758,17 +758,32 @@ def batch(
         raise typer.Exit(ExitCode.FAILURE)
 
 
-def _jobs(value: str | None) -> int:
-    """--jobs: a whole number from 1; default the number of cores this process may use."""
+def _cores() -> int:
+    """The number of cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _jobs(value: str | None, e: Environment) -> int:
+    """--jobs: a whole number from 1 in the digits 0-9; default the number of cores this process
+    may use. More than twice the cores gains nothing and costs memory: lowered, with a note."""
+    cores = _cores()
     if value is None:
-        try:
-            return max(1, len(os.sched_getaffinity(0)))
-        except (AttributeError, OSError):
-            return os.cpu_count() or 1
+        return cores
     text = value.strip()
-    if not text.isdigit() or not 1 <= int(text) <= 1024:
-        raise UsageError(f"--jobs: {value!r} is not accepted; accepted: a whole number of processes from 1 to 1024")
-    return int(text)
+    digits = text.lstrip("0")
+    if not (text.isascii() and text.isdigit()) or not digits:
+        raise UsageError(f"--jobs: {value!r} is not accepted; accepted: a whole number of processes from 1, "
+                         "in the digits 0-9 (such as --jobs 2)")
+    most = 2 * cores
+    if len(digits) > 6 or int(digits) > most:
+        shown = digits if len(digits) <= 12 else digits[:12] + "..."
+        e.stderr.write(f"{PROG}: --jobs {shown}: more processes than {cores} core{'s' if cores != 1 else ''} "
+                       f"can use; using {most}\n")
+        return most
+    return int(digits)
 
 
 def _run_batch(core: Any, stream: Any, ruleset: Any, input_format: str, e: Environment, jobs: int = 1) -> Any:

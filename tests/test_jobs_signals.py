@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import CALM
+from conftest import CALM, run_cli
 
 pytestmark = pytest.mark.skipif(not os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/children"),
                                 reason="reads worker processes from Linux's /proc")
@@ -235,3 +235,27 @@ def test_a_second_ctrl_c_while_nobody_reads_the_output_stops_and_counts_to_the_l
     if whole != out:
         assert "the last line was cut short" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("value", ["\u0662", "\uff12", "\u00b2", "\u0968"])  # Arabic-Indic, fullwidth, superscript, Devanagari
+def test_jobs_in_digits_other_than_ascii_is_a_usage_error_naming_what_is_accepted(value):
+    proc = run_cli("batch", "--jobs", value, input=json.dumps({"red_flags": ["chest-pain"]}) + "\n")
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert f"--jobs: {value!r} is not accepted" in proc.stderr
+    assert "a whole number of processes from 1, in the digits 0-9" in proc.stderr
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("value", ["1000", "99999999999999999999999999999"])
+def test_jobs_far_above_the_cores_is_capped_with_a_one_line_note(tmp_path, value):
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(record(i) + "\n" for i in range(20_000)))  # several blocks: workers start
+    cores = len(os.sched_getaffinity(0))
+    one = run_cli("batch", "--jobs", "1", str(path))
+    many = run_cli("batch", "--jobs", value, str(path))
+    assert many.returncode == one.returncode == 1
+    assert many.stdout == one.stdout
+    note, rest = many.stderr.split("\n", 1)
+    assert note.startswith(f"spinetriage: --jobs {value[:12]}") and note.endswith(f"; using {2 * cores}")
+    assert rest == one.stderr
