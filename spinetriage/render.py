@@ -32,14 +32,26 @@ STYLE = {
 }
 
 
+class _Console(Console):
+    """Rich's console, except that a closed pipe is an error the command names (exit 1), as for
+    every other output, not a silent exit of Rich's own."""
+
+    def on_broken_pipe(self) -> None:
+        import errno
+        import os
+
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
 def console_for(e: "Environment", stream: Any = None, stderr: bool = False) -> Console:
     """A console on stdout (or stderr, or ``stream``) at a sane width; in plain mode (``--plain``,
     TERM=dumb) and off a terminal it emits no escape codes at all."""
     stream = stream or (e.stderr if stderr else e.stdout)
     isatty = e.stderr_isatty if stderr else e.stdout_isatty
-    return Console(file=stream, force_terminal=isatty and not e.plain, no_color=e.no_color or not isatty,
-                   color_system=None if e.plain or not isatty else "auto", width=e.columns,
-                   highlight=False, emoji=False, soft_wrap=False)
+    return _Console(file=stream, force_terminal=isatty and not e.plain, no_color=e.no_color or not isatty,
+                    color_system=None if e.plain or not isatty else "auto", width=e.columns,
+                    highlight=False, emoji=False, soft_wrap=False)
 
 
 def _text(text: str, style: str = "") -> Text:

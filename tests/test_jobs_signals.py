@@ -259,3 +259,18 @@ def test_jobs_far_above_the_cores_is_capped_with_a_one_line_note(tmp_path, value
     note, rest = many.stderr.split("\n", 1)
     assert note.startswith(f"spinetriage: --jobs {value[:12]}") and note.endswith(f"; using {2 * cores}")
     assert rest == one.stderr
+
+
+@pytest.mark.parametrize("columns", ["80", "160"])  # one block a rule, or the table
+def test_rules_list_into_a_closed_pipe_is_named(columns):
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "spinetriage", "rules", "list"], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=60,
+                              env={**os.environ, "NO_COLOR": "1", "COLUMNS": columns})
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 1
+    assert "spinetriage: cannot write to standard output: it was closed" in proc.stderr
+    assert "Traceback" not in proc.stderr
