@@ -519,7 +519,9 @@ class Triager:
 
 
 def _as_dict(record: Any) -> tuple[Any, str | None]:
-    """A mapping of another kind (a pandas row, a Spark Row's dict ...) as a dict."""
+    """A mapping of another kind (a pandas row, a Spark Row's dict, an ``Answers``...) as a dict."""
+    if isinstance(record, Answers):  # its unasked answers (None) are not answered, red_flags too
+        return record.as_dict(), None
     try:
         items = record.items() if hasattr(record, "items") else record.asDict().items()
         return {str(k) if not isinstance(k, str) else k: v for k, v in items}, None

@@ -8,6 +8,7 @@ ends the questions); otherwise ``MissingAnswers`` names what is needed.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
@@ -138,13 +139,17 @@ def triage(answers: Answers | Mapping[str, Any], rules: RuleSet | None = None) -
     return build_result(answers, rules, decide(answers, rules, errors))
 
 
-def triage_many(
-    records: Iterable[Answers | Mapping[str, Any]], rules: RuleSet | None = None
-) -> Iterator[Result | SpinetriageError]:
-    """Triage many answer sets lazily; a record that cannot be triaged yields its error."""
-    rules = rules or load_rules()
+def triage_many(records: Iterable[Any], rules: RuleSet | str | None = None) -> Iterator[dict[str, Any]]:
+    """Triage many records lazily: one dict per item, whatever the item is, in order.
+
+    Each dict is exactly what ``triage_record`` returns for that item (the line ``spinetriage
+    batch`` writes, ``line`` None): an outcome, or an error naming what is wrong. An item that
+    is not a mapping (None, a number, a list) is an error line; it never stops the ones after it.
+    ``rules`` as for ``triage_record``: a RuleSet, a rules file's path, or None for the shipped rules.
+    """
+    from spinetriage.batch import triage_record
+
+    if rules is None or isinstance(rules, (str, os.PathLike)):
+        rules = load_rules(rules)
     for record in records:
-        try:
-            yield triage(record, rules)
-        except SpinetriageError as exc:
-            yield exc
+        yield triage_record(record, rules)

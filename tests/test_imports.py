@@ -38,7 +38,7 @@ def test_library_triage_imports_neither_typer_nor_rich():
         result = spinetriage.triage({CALM!r})
         assert result.outcome == "self-care", result.outcome
         many = list(spinetriage.triage_many([{CALM!r}, {{"red_flags": ["chest-pain"]}}]))
-        assert [r.outcome for r in many] == ["self-care", "emergency"]
+        assert [r["outcome"] for r in many] == ["self-care", "emergency"]
     """)
     assert proc.returncode == 0, proc.stderr
     modules = loaded(proc)["modules"]
