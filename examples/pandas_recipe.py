@@ -5,7 +5,10 @@
 
 Each row goes through ``spinetriage.triage_record``, so a row gets exactly the outcome (or
 the error) ``spinetriage batch`` gives the same record, and a bad row never stops the run.
-Empty cells, NaN, None and pandas NA mean "not answered" (in ``red_flags``: none present).
+NaN, None and pandas NA mean "not answered", in ``red_flags`` too (an error line naming it,
+unless an emergency sign decides): no warning signs must be said, as ``[]``, ``"none"`` or an
+empty CSV cell. So CSV is read as batch reads it, every cell as text and an empty cell as ""
+(``keep_default_na=False``, ``dtype=str``), never as NaN.
 """
 
 from __future__ import annotations
@@ -30,9 +33,14 @@ def triage_frame(df: pd.DataFrame, rules=None) -> pd.DataFrame:
 
 
 def read(path: str) -> pd.DataFrame:
-    """A CSV file (lists in a cell separated by ';') or a JSON Lines file, as pandas reads it."""
+    """A CSV file (lists in a cell separated by ';') or a JSON Lines file, as pandas reads it.
+
+    CSV: every cell as text and an empty cell as "" (an empty red_flags cell says none applies,
+    as for ``spinetriage batch``); pandas' default would make it NaN, which means not answered.
+    JSON Lines: a key a line leaves out becomes NaN, not answered, as batch says it is missing.
+    """
     if path.endswith(".csv"):
-        return pd.read_csv(path)
+        return pd.read_csv(path, keep_default_na=False, dtype=str)
     return pd.read_json(path, lines=True)
 
 

@@ -6,8 +6,9 @@
 Each row goes through ``spinetriage.triage_record`` in a Python UDF that returns a struct,
 so every column of the input (ids included) is kept, and a bad record gets an ``error``
 column instead of failing the job (triage_record never raises on bad data). The UDF needs
-neither pandas nor pyarrow. Rows whose answers Spark holds as null are "not answered" (in
-``red_flags``: none present), as an empty CSV cell is for ``spinetriage batch``.
+neither pandas nor pyarrow. Answers Spark holds as null are "not answered", in ``red_flags``
+too (Spark fills an absent key with null): an error naming it, unless an emergency sign
+decides. No warning signs must be said: an empty array ``[]`` (or "none").
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ SCHEMA = T.StructType([
 
 ROWS = [
     ("s1", ["lower-back"], "6w", "legs", False, True, 42, []),
-    ("s2", ["neck"], "3d", "none", False, False, 35, None),            # null red_flags: none present
+    ("s2", ["neck"], "3d", "none", False, False, 35, []),              # [] says no warning sign applies
     ("s3", None, None, None, None, None, None, ["saddle-numbness"]),    # an emergency sign alone
     ("s4", ["lower-back"], "3", "none", False, False, 40, []),           # bad: a duration without a unit
     ("s5", ["lower-bak"], "2w", "none", None, False, 300, ["chest-pain"]),  # emergency despite bad values

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
+from itertools import islice
 from typing import Any, Mapping
 
 from spinetriage.errors import AnswerError
@@ -209,6 +210,117 @@ def _word(text: str) -> str:
     return "-".join(text.strip().lower().replace("_", " ").split())
 
 
+#: What Word, Excel and web pages put into a typed id: their dashes and minus for "-", their
+#: no-break spaces for " ", and the invisible characters (zero-width space, joiners, word joiner,
+#: soft hyphen, byte-order mark) for nothing.
+_FOLD = {
+    **{c: "-" for c in (0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212, 0xFE58, 0xFE63, 0xFF0D)},
+    **{c: " " for c in (0x00A0, 0x2007, 0x202F)},
+    **{c: None for c in (0x200B, 0x200C, 0x200D, 0x2060, 0x00AD, 0xFEFF)},
+}
+
+
+def fold_text(text: str) -> str:
+    """``text`` with typographic dashes as ``-``, no-break spaces as spaces and invisible
+    characters removed. The parser never accepts a folded value silently: it suggests it
+    ("did you mean"), and an emergency sign read this way still decides (``valid_signs``)."""
+    return text.translate(_FOLD) if not text.isascii() else text
+
+
+def _near(text: str) -> str:
+    """``text`` as an id once folded, with any run of dashes, spaces and underscores as one ``-``."""
+    return "-".join(w for w in re.split(r"[-\s_]+", fold_text(text).lower()) if w)
+
+
+_MAX_TEXTS = 1000  # texts looked at in one value when rescuing signs from it
+_NO = frozenset({"no", "n", "false", "0", "none", ""})
+
+
+def _texts_in(value: Any, depth: int = 0, seen: list[int] | None = None) -> Iterator[str]:
+    """Every text in ``value``, however it is wrapped: text (split like a list cell), bytes,
+    nested lists, tuples and sets, numpy arrays, and mappings (their text values, and each key
+    whose value is not an explicit no: ``{"chest-pain": True}``). Bounded in depth and count."""
+    seen = [0] if seen is None else seen
+    if seen[0] >= _MAX_TEXTS or depth > 8:
+        return
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        value = bytes(value).decode("utf-8", "replace")
+    if isinstance(value, str):
+        for item in split_items(value) or ([value] if value.strip() else []):
+            seen[0] += 1
+            yield item
+        return
+    if hasattr(value, "tolist") and not isinstance(value, Mapping):
+        try:
+            value = value.tolist()  # a numpy array or pandas Series
+        except Exception:  # noqa: BLE001 - not one after all
+            return
+    if isinstance(value, Mapping):
+        for key, item in islice(value.items(), _MAX_TEXTS):
+            said_no = item is False or (isinstance(item, str) and item.strip().lower() in _NO) or (
+                type(item) is int and item == 0)
+            if not said_no and isinstance(key, (str, bytes)):
+                yield from _texts_in(key, depth + 1, seen)
+            if isinstance(item, (str, bytes, list, tuple, set, frozenset, Mapping)):
+                yield from _texts_in(item, depth + 1, seen)
+        return
+    if isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            if seen[0] >= _MAX_TEXTS:
+                return
+            yield from _texts_in(item, depth + 1, seen)
+
+
+def _known(question: "Question") -> dict[str, str]:
+    return {**{c: c for c in question.choices}, **question.aliases}
+
+
+def _suggest(question: "Question", value: Any) -> str:
+    """`` (did you mean ...?)`` for a value that is not accepted, or ``""``.
+
+    A value that is an accepted one once folded (a typographic dash, an invisible character),
+    decoded (bytes) or unwrapped (a nested list, a mapping) is named with what was wrong with
+    it; otherwise the closest values by spelling, or the values the word is part of
+    (``chest`` -> ``chest-pain``).
+    """
+    known = _known(question)
+    if not isinstance(value, str):
+        try:
+            texts = list(_texts_in(value))
+        except Exception:  # noqa: BLE001 - an odd object: no suggestion
+            return ""
+        what = ("bytes, not text" if isinstance(value, (bytes, bytearray, memoryview))
+                else "a mapping, not a list of ids" if isinstance(value, Mapping)
+                else "a list inside the list" if isinstance(value, (list, tuple, set, frozenset))
+                else f"a {type(value).__name__}, not text")
+        found = list(dict.fromkeys(known[w] for w in map(_near, texts) if w in known))
+        if not found:
+            near = _suggest(question, texts[0]) if len(texts) == 1 else ""
+            return near[:-1] + f" it is {what})" if near else ""
+        shown = repr(found[0]) if len(found) == 1 else repr(found)
+        return f" (did you mean {shown}? it is {what})"
+    folded = _near(value)
+    if folded in known and folded != _word(value):
+        if fold_text(value) == value:
+            return f" (did you mean {known[folded]!r}?)"
+        return (f" (did you mean {known[folded]!r}? it is written with a typographic dash, a no-break space "
+                "or an invisible character)")
+    if len(value) > 100:
+        return ""
+    import difflib  # only on a mistake
+
+    close = difflib.get_close_matches(folded, list(question.choices), n=1, cutoff=0.75)
+    if not close and len(folded) >= 3:
+        close = [c for c in question.choices if folded in c.split("-") or c.startswith(folded)]
+        if len(close) > 3:
+            close = []
+    if not close:
+        return ""
+    if len(close) == 1:
+        return f" (did you mean {close[0]!r}?)"
+    return f" (did you mean {', '.join(map(repr, close[:-1]))} or {close[-1]!r}?)"
+
+
 def show(value: Any, limit: int = 60) -> str:
     """``repr(value)`` for a message: shortened, and safe for any value (a number with thousands
     of digits cannot be turned into text; a broken ``__repr__`` must not hide the real problem)."""
@@ -284,13 +396,7 @@ def parse_choice(question: Question, value: Any) -> str:
             return word
         if word in question.aliases:
             return question.aliases[word]
-    problem = f"{show(value)} is not accepted"
-    if isinstance(value, str) and len(value) <= 100:
-        import difflib  # only on a mistake
-
-        close = difflib.get_close_matches(_word(value), list(question.choices), n=1, cutoff=0.75)
-        if close:
-            problem += f" (did you mean {close[0]!r}?)"
+    problem = f"{show(value)} is not accepted" + _suggest(question, value)
     raise AnswerError(question.key, value, question.accepted(), problem)
 
 
@@ -326,12 +432,33 @@ def parse_set(question: Question, values: Any) -> frozenset[str]:
     An item of a list may itself hold several values separated by ';' or ',' (as a CSV cell
     or one ``--red-flag fever,rash`` does): read the same way everywhere.
     """
+    if question.key == "red_flags" and not isinstance(values, str) and is_blank(values):
+        raise not_answered(values)
     if values is None:
         raise AnswerError(question.key, values, question.accepted(), "no value given")
     items = _as_list(values)
     if not isinstance(items, list):
-        raise AnswerError(question.key, values, question.accepted(), f"{show(values)} is not a list")
+        raise AnswerError(question.key, values, question.accepted(),
+                          f"{show(values)} is not a list" + _suggest(question, values))
+    if question.key == "red_flags" and any(type(v) is str and v.strip().lower() == "none" for v in items):
+        if len(items) == 1:
+            if items[0].strip() == "None":  # Python's and pandas' spelling of a missing value
+                raise not_answered(values)
+            return frozenset()  # "none": no warning sign, said in words
+        raise AnswerError(question.key, values, NONE_ACCEPTED,
+                          f"'none' cannot go with signs in {show(values)}; give the signs, or 'none' alone")
     return frozenset(parse_choice(question, v) for v in items)
+
+
+NONE_ACCEPTED = 'give the ids of the signs present, or [] or "none" when no warning sign applies'
+
+
+def not_answered(value: Any) -> AnswerError:
+    """``red_flags`` given as null, NaN, None or pandas' NA (or the text ``None``, as Python and
+    pandas write a missing value): not answered, which is never read as "none"."""
+    what = "how Python and pandas write a missing value" if isinstance(value, str) else "a missing value"
+    return AnswerError("red_flags", value, NONE_ACCEPTED,
+                       f"not answered ({show(value)} is {what}, never read as no warning signs)")
 
 
 _TRUE = {"true", "yes", "y", "1"}
@@ -434,20 +561,18 @@ def valid_signs(values: Any) -> frozenset[str]:
 
     Used only to let an emergency sign decide despite a typo next to it: the rules' tests
     on signs only ever match more with more signs, so what matches on these still would.
+    Near misses count here too: a sign with a typographic dash or an invisible character, in
+    bytes, in a nested list, or in a mapping (``_texts_in``); the value stays an error.
     """
-    try:
-        items = _as_list(values)
-    except Exception:  # noqa: BLE001 - an iterable that fails while read: no sign can be read from it
-        return frozenset()
-    if not isinstance(items, list):
-        return frozenset()
-    question = QUESTIONS["red_flags"]
+    known = _known(QUESTIONS["red_flags"])
     out = set()
-    for word in items:
-        try:
-            out.add(parse_choice(question, word))
-        except AnswerError:
-            pass
+    try:
+        for text in _texts_in(values):
+            word = _near(text)
+            if word in known:
+                out.add(known[word])
+    except Exception:  # noqa: BLE001 - an iterable that fails while read: the signs read so far
+        pass
     return frozenset(out)
 
 
@@ -521,6 +646,7 @@ class AnswerParser:
         errors: list[AnswerError] = []
         both = "duration" in record and "duration_days" in record
         caches = self.caches
+        rescued: frozenset[str] = frozenset()  # signs under a key that is not an answer's
         for key, raw in record.items():
             # Already seen, or already normal: the same value as parsing it again (see value()).
             kind = type(raw)
@@ -551,6 +677,8 @@ class AnswerParser:
             try:
                 if raw is None or (kind is not list and is_blank(raw)):
                     if key == "red_flags":
+                        if kind is not str:  # null, NaN, pandas' NA: not answered, never "none"
+                            raise not_answered(raw)
                         values[key] = frozenset()  # an empty cell: none present
                     elif key not in QUESTIONS and key != "duration":
                         raise self.unknown(key, raw)
@@ -571,8 +699,12 @@ class AnswerParser:
                 errors.append(exc)
                 if key == "red_flags":
                     values[key] = valid_signs(raw)
+                elif key not in QUESTIONS and key != "duration":  # a misspelt key: its signs are kept
+                    rescued |= valid_signs(raw)
                 elif key in ("duration", "duration_days") and both:
                     values.pop("duration_days", None)  # unknown: never one half of a disagreement
+        if rescued:  # only ever beside an error: they can decide only when they give an emergency
+            values["red_flags"] = values.get("red_flags", frozenset()) | rescued
         age, days = values.get("age"), values.get("duration_days")
         if age is not None and days is not None and longer_than_life(days, age):
             del values["age"], values["duration_days"]  # which one is wrong cannot be told
@@ -584,13 +716,35 @@ class AnswerParser:
     def unknown(key: Any, raw: Any) -> AnswerError:
         return AnswerError(str(key) or "(a column with no name)", raw,
                            "accepted fields: id, duration, " + ", ".join(ANSWER_KEYS),
-                           f"unknown field {show(key)}")
+                           f"unknown field {show(key)}" + _field_suggestion(key, raw))
 
     @staticmethod
     def disagree(record: Mapping[str, Any]) -> AnswerError:
         text, days = record["duration"], record["duration_days"]
         return AnswerError("duration", text, DURATION_BOTH,
                            f"duration {show(text)} and duration_days {show(days)} disagree")
+
+
+def _squash(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", fold_text(name).lower())
+
+
+def _field_suggestion(key: Any, raw: Any) -> str:
+    """`` (did you mean 'red_flags'?)`` for ``redFlags``, ``red flags``, ``RED_FLAG`` ..., or for
+    any unknown key whose value holds a red-flag id; ``""`` when nothing is close."""
+    fields_ = ("id", "duration", *ANSWER_KEYS)
+    if isinstance(key, str) and len(key) <= 100:
+        squashed = {_squash(f): f for f in fields_}
+        word = _squash(key)
+        close = squashed.get(word) or squashed.get(word + "s")
+        if close is None and word:
+            import difflib  # only on a mistake
+
+            near = difflib.get_close_matches(word, list(squashed), n=1, cutoff=0.8)
+            close = squashed[near[0]] if near else None
+        if close is not None:
+            return f" (did you mean {close!r}?)"
+    return " (did you mean 'red_flags'?)" if valid_signs(raw) else ""
 
 
 _NAMES = {**{key: key for key in QUESTIONS}, "duration": "duration_days"}

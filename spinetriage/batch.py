@@ -340,9 +340,11 @@ class Csv:
         if self.keep is not None:
             record = {header[i]: row[i].strip() or None for i in self.keep}
             if "red_flags" in self.twice_names:  # every sign in any of them: only an emergency can decide
-                record["red_flags"] = ";".join(row[i] for i, n in enumerate(header) if n == "red_flags") or None
+                record["red_flags"] = ";".join(row[i] for i, n in enumerate(header) if n == "red_flags")
         else:
             record = {key: cell.strip() or None for key, cell in zip(header, row)}
+        if record.get("red_flags", 0) is None:
+            record["red_flags"] = ""  # an empty red_flags cell says none applies ("" never means not answered)
         if "" in record and record[""] is None:
             del record[""]  # an unnamed, empty column (a trailing comma, as spreadsheets write)
         return record, None, bad
@@ -548,7 +550,8 @@ def triage_record(record: Any, rules: RuleSet | None = None) -> dict[str, Any]:
     Returns ``{"id", "outcome", "reasons", "phase"}`` (plus ``"ignored"`` when an emergency sign
     decided despite bad values), or ``{"id", "line", "error"}`` with ``line`` None (the library
     knows no line numbers). Values as data tools write them are read as meant: NaN, None and
-    pandas NA mean not answered (in ``red_flags``: none present); 1.0/0.0 and numpy integers
+    pandas NA mean not answered (in ``red_flags`` too: an error naming it, unless an emergency
+    sign decides; none present is ``[]``, ``"none"`` or empty text); 1.0/0.0 and numpy integers
     and booleans are accepted. ``rules``: a ``RuleSet`` from ``load_rules``, a rules file's
     path, or None for the shipped rules. Raises only ``RulesError`` when those rules cannot be
     loaded, and ``TypeError`` for a ``rules`` of another kind.

@@ -19,8 +19,8 @@ from rich.text import Text
 
 from spinetriage import report
 from spinetriage.answers import (
-    CHECKLISTS, QUESTIONS, RED_FLAGS, TIERS, Answers, Checklist, format_duration, longer_than_life, parse_answer,
-    parse_duration,
+    CHECKLISTS, QUESTIONS, RED_FLAGS, TIERS, Answers, Checklist, fold_text, format_duration, longer_than_life,
+    parse_answer, parse_duration,
 )
 from spinetriage.engine import matching
 from spinetriage.environment import visible
@@ -166,9 +166,11 @@ class Interview:
         Numbers pick from ``values`` (1-based); words may be values or aliases, and a value of
         several words may be typed with spaces ("lower back" for lower-back). A word or number
         not on the list raises AnswerError, or, when ``unknown`` is given, is added to it.
+        Typographic dashes, no-break spaces and invisible characters (pasted from Word or a web
+        page) are folded silently: "chest–pain" is chest-pain.
         """
         known = set(values) | set(aliases or {})
-        words = raw.lower().replace(",", " ").replace(";", " ").replace("_", " ").split()
+        words = fold_text(raw).lower().replace(",", " ").replace(";", " ").replace("_", " ").split()
         out: list[str] = []
         i = 0
         while i < len(words):

@@ -66,3 +66,127 @@ def test_triage_many_is_lazy_and_takes_a_rules_path():
 
     many = triage_many(endless(), str(default_rules_path()))
     assert next(many)["outcome"] == "emergency" and next(many)["outcome"] == "emergency"
+
+
+# --- 3. near misses decide too ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", MISSPELT_KEYS)
+def test_a_sign_under_a_misspelt_key_decides_and_a_calm_one_gets_did_you_mean(key):
+    line = triage_record({"id": 1, key: ["chest-pain"]})
+    assert is_emergency(line) and "did you mean 'red_flags'" in line["ignored"][0]
+    line = triage_record({**calm_without_signs(), key: ["fever"]})
+    assert f"unknown field {key!r} (did you mean 'red_flags'?)" in line["error"]
+
+
+@pytest.mark.parametrize("dash", DASHES + INVISIBLES)
+def test_a_sign_written_with_a_typographic_dash_or_an_invisible_character(dash):
+    line = triage_record({"id": 1, "red_flags": [f"chest{dash}pain" if dash in DASHES else f"chest{dash}-pain"]})
+    assert is_emergency(line)
+    calm = triage_record({**CALM, "red_flags": [f"night{dash}pain" if dash in DASHES else f"night-{dash}pain"]})
+    assert "did you mean 'night-pain'?" in calm["error"] and calm["error"].startswith("red_flags:")
+
+
+@pytest.mark.parametrize("wrapped, calm", [
+    (b"chest-pain", b"fever"),
+    ([b"chest-pain"], [b"fever"]),
+    ([["chest-pain"]], [["fever"]]),
+    ({"chest-pain": True}, {"fever": True}),
+    ([{"id": "chest-pain"}], [{"id": "fever"}]),
+])
+def test_a_sign_inside_bytes_a_nested_list_or_a_mapping(wrapped, calm):
+    assert is_emergency(triage_record({"id": 1, "red_flags": wrapped}))
+    line = triage_record({**CALM, "red_flags": calm})
+    assert "did you mean 'fever'?" in line["error"]
+    no = triage_record({**CALM, "red_flags": {"chest-pain": False}})  # a mapping saying no to a sign
+    assert "error" in no and "outcome" not in no
+
+
+def test_near_misses_in_batch_json_lines_and_csv():
+    records = [{"id": "k", "redFlags": ["saddle-numbness"]}, {"id": "d", "red_flags": ["both\u2013legs"]},
+               {"id": "z", "red_flags": "rapid\u200b-weakness"}, {"id": "n", "red_flags": [["chest-pain"]]}]
+    data = b"\n".join(emergency_line(i) + b"\n" + json.dumps(r).encode() for i, r in enumerate(records)) + b"\n"
+    lines = run(data)
+    assert len(lines) == 8 and all(line["outcome"] == "emergency" for line in lines)
+    assert [line["id"] for line in lines[1::2]] == ["k", "d", "z", "n"] and all(line["ignored"] for line in lines[1::2])
+    csv_text = "id,red_flags,redFlags\na,chest\u2013pain,\nb,,saddle numbness\nc,fever\u2011x,\n"
+    lines = run(csv_text.encode(), "csv")
+    assert is_emergency(lines[0]) and is_emergency(lines[1], "saddle-numbness") and "error" in lines[2]
+
+
+def test_red_flag_flag_folds_dashes_and_suggests_like_location():
+    proc = run_cli("ask", "--red-flag", "chest\u2013pain", "--no-input", "--format", "json")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["outcome"] == "emergency"
+    assert "did you mean 'chest-pain'" in proc.stderr
+    proc = run_cli("ask", *CALM_FLAGS[:-1], "--red-flag", "night\u2013pain", "--no-input")
+    assert proc.returncode == 2 and "--red-flag: 'night\u2013pain' is not accepted (did you mean 'night-pain'?" \
+        in proc.stderr
+    proc = run_cli("ask", *CALM_FLAGS[:-1], "--red-flag", "chest", "--no-input")
+    assert proc.returncode == 2 and "(did you mean 'chest-pain'?)" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_sign_pasted_with_a_word_dash_at_the_prompt_ends_the_questions(tmp_path):
+    pytest.importorskip("pexpect")
+    from test_interactive import Session
+
+    s = Session(*CALM_FLAGS[:-1], cwd=str(tmp_path))  # every answer but the signs
+    try:
+        s.answer("saddle\u2013numbness")
+        assert s.finish() == 0
+        assert "EMERGENCY:" in s.screen
+    finally:
+        if s.child.isalive():
+            s.child.terminate(force=True)
+
+
+def test_prompt_picks_fold_dashes_and_invisibles_silently():
+    from spinetriage.interview import Interview
+
+    values = ["fever", "night-pain", "rash"]
+    assert Interview.picks("night\u2013pain, ra\u200bsh", values) == ["night-pain", "rash"]
+
+
+# --- 5. "not answered" is not "none" -----------------------------------------------------------
+
+
+def test_null_nan_none_and_na_in_red_flags_mean_not_answered():
+    pd = pytest.importorskip("pandas")
+    for missing in (None, math.nan, pd.NA, "None"):
+        line = triage_record({**CALM, "red_flags": missing})
+        assert line["error"].startswith("red_flags: not answered"), line
+        assert '[] or "none"' in line["error"]
+    data = (json.dumps({**CALM, "id": "j", "red_flags": None}) + "\n"
+            + json.dumps({**CALM, "id": "n"}).replace('"red_flags": []', '"red_flags": NaN') + "\n").encode()
+    lines = run(data)
+    assert [line["id"] for line in lines] == ["j", "n"]
+    assert all(line["error"].startswith("red_flags: not answered") for line in lines)
+
+
+def test_an_emergency_elsewhere_still_decides_beside_an_unanswered_red_flags():
+    line = triage_record({"id": 1, "red_flags": None, "redFlags": ["chest-pain"]})
+    assert is_emergency(line) and any("not answered" in text for text in line["ignored"])
+
+
+def test_no_warning_signs_must_be_said():
+    for said in ([], "none", "NONE", ["none"], "", " "):
+        line = triage_record({**CALM, "red_flags": said})
+        assert line == triage_record(CALM) and line["outcome"] == "self-care", said
+    assert "error" in triage_record({**CALM, "red_flags": "None of them"})
+
+
+def test_none_beside_a_sign_is_an_error_unless_the_sign_is_an_emergency():
+    assert "'none' cannot go with signs" in triage_record({**CALM, "red_flags": ["none", "fever"]})["error"]
+    assert is_emergency(triage_record({**CALM, "red_flags": ["none", "chest-pain"]}))
+
+
+def test_an_empty_csv_cell_read_by_batch_is_none_and_an_absent_column_is_missing():
+    lines = run((HEADER + "a,neck,3d,none,no,no,30,\nb,neck,3d,none,no,no,30,none\n").encode(), "csv")
+    assert [line.get("outcome") for line in lines] == ["self-care", "self-care"]
+    lines = run(b"id,location,duration,radiation,recurrent,limits_activities,age\na,neck,3d,none,no,no,30\n", "csv")
+    assert "missing answers: red_flags" in lines[0]["error"]
+
+
+def test_red_flag_none_on_the_command_line_is_no_red_flags():
+    proc = run_cli("ask", *CALM_FLAGS[:-1], "--red-flag", "none", "--no-input", "--format", "json")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["answers"]["red_flags"] == []

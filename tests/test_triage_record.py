@@ -113,8 +113,12 @@ class float64(float):  # noqa: N801 - numpy's float64 is a float
 
 
 @pytest.mark.parametrize("blank", [None, math.nan, float64("nan"), NAType(), ""])
-def test_blank_values_from_data_tools_mean_not_answered_and_no_red_flags(blank):
-    assert triage_record({**CALM, "red_flags": blank}) == triage_record(CALM)
+def test_blank_values_from_data_tools_mean_not_answered(blank):
+    red_flags = triage_record({**CALM, "red_flags": blank})
+    if isinstance(blank, str):  # empty text, as an empty CSV cell: none present
+        assert red_flags == triage_record(CALM)
+    else:  # null, NaN, NA: not answered, never "no warning signs" (CONTRACT, Batch)
+        assert red_flags["error"].startswith("red_flags: not answered")
     line = triage_record({**CALM, "age": blank, "radiation": blank})
     assert line["error"].startswith("missing answers: radiation, age")
     assert triage_record({"id": 1, "age": blank, "red_flags": ["chest-pain"], "recurrent": blank})["outcome"] \
@@ -256,12 +260,16 @@ def test_real_pandas_frames_agree_with_batch_csv_line_for_line():
     batch.run(io.BytesIO(text.encode()), out, RULES, "csv")
     want = [{**json.loads(line), "line": None} if "error" in line else json.loads(line)
             for line in out.getvalue().splitlines()]
-    ids = {"id": str}  # CSV ids are text in batch
-    for frame in (pd.read_csv(io.StringIO(text), dtype=ids), pd.read_csv(io.StringIO(text), dtype=ids).convert_dtypes(),
-                  pd.read_csv(io.StringIO(text), dtype=ids, dtype_backend="numpy_nullable")):
+    # Read as the recipes read CSV: every cell as text, an empty cell as "" (not NaN), as batch reads it.
+    kw = {"dtype": str, "keep_default_na": False}
+    for frame in (pd.read_csv(io.StringIO(text), **kw), pd.read_csv(io.StringIO(text), **kw).convert_dtypes(),
+                  pd.read_csv(io.StringIO(text), **kw, dtype_backend="numpy_nullable")):
         got = [triage_record(row, RULES) for _, row in frame.iterrows()]
         assert got == want
         assert [triage_record(r, RULES) for r in frame.to_dict("records")] == want
+    # Read with pandas' defaults, the empty red_flags cell is NaN: not answered, never "none".
+    nan = [triage_record(r, RULES) for r in pd.read_csv(io.StringIO(text), dtype={"id": str}).to_dict("records")]
+    assert nan[0]["error"].startswith("red_flags: not answered") and nan[2:] == want[2:]
 
 
 def test_a_one_shot_iterator_of_signs_keeps_its_emergency_beside_a_bad_item():
