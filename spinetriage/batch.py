@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii
 from typing import IO, Any, Callable, Iterator
 
-from spinetriage.answers import QUESTIONS, TIERS, Answers, AnswerParser, show
+from spinetriage.answers import QUESTIONS, TIERS, Answers, AnswerParser, fold_text, show
 from spinetriage.engine import decide, phase_of
 from spinetriage.errors import AnswerError, MissingAnswers
 from spinetriage.rules import RuleSet, load_rules
@@ -76,32 +76,61 @@ class WriteFailed(Exception):
 
 
 class _Long:
-    """Stands for a line over ``MAX_RECORD`` bytes (its bytes are skipped, never kept)."""
+    """Stands for a line over ``MAX_RECORD`` bytes. Its bytes are skipped, never kept, but scanned
+    on the way for emergency signs (``signs``), and its first ``HEAD`` bytes are kept (``head``)
+    so that its id can be read when it comes first. Pickles with both, so a ``--jobs`` worker
+    reads the same line."""
+
+    def __init__(self, head: bytes = b"", signs: tuple[str, ...] = ()):
+        self.head = head
+        self.signs = signs
 
     def __repr__(self) -> str:
-        return "<line over MAX_RECORD>"
-
-    def __reduce__(self) -> str:
-        return "TOO_LONG"  # the one object, also in a --jobs worker (compared with ``is``)
+        return f"<line over MAX_RECORD; signs {list(self.signs)}>"
 
 
-TOO_LONG = _Long()
+TOO_LONG = _Long()  # an over-long line of which nothing could be read
 TOO_LONG_MESSAGE = (f"the line is longer than {MAX_RECORD // (1 << 20)} MiB, the most one record may be; "
                     "each record must be one line")
+HEAD = 1 << 16  # bytes kept from the start of an over-long line, to read its id from
+_OVERLAP = 256  # bytes of one read scanned again with the next, for a sign cut between two reads
+
+
+class _LongScan:
+    """Reads an over-long line as it goes by: its head, and the emergency signs in all of it, in
+    memory bounded by ``HEAD`` + one read (each byte is looked at a bounded number of times)."""
+
+    def __init__(self) -> None:
+        self.head = b""
+        self.tail = b""
+        self.signs: dict[str, None] = {}
+
+    def feed(self, data: bytes) -> None:
+        if not data:
+            return
+        if len(self.head) < HEAD:
+            self.head += data[:HEAD - len(self.head)]
+        window = self.tail + data
+        _find_signs(window.decode("utf-8", "surrogateescape"), self.signs)
+        self.tail = window[-_OVERLAP:]
+
+    def done(self) -> _Long:
+        return _Long(self.head, tuple(self.signs))
 
 
 def _chunks(stream: IO[bytes], before_read: Callable[[], None], stop: Callable[[str], None] = lambda why: None,
             size: int = CHUNK) -> Iterator[tuple[int, Any]]:
     """(number of the first line, block) for each read; ``before_read`` runs before each read.
 
-    A block is whole lines as bytes joined by newlines (without the last one), or
-    ``[TOO_LONG]`` for a line that passed ``MAX_RECORD`` bytes (the rest of it is skipped, never
-    kept). Each byte is copied a bounded number of times, so a long line is read in linear
-    time. A line with no end after ``MAX_SKIP`` bytes stops the reading (``stop`` says why).
+    A block is whole lines as bytes joined by newlines (without the last one), or ``[_Long]``
+    for a line that passed ``MAX_RECORD`` bytes, given when that line ends: the rest of it is
+    scanned for emergency signs and skipped, never kept (see ``_LongScan``). Each byte is copied
+    a bounded number of times, so a long line is read in linear time. A line with no end after
+    ``MAX_SKIP`` bytes stops the reading (``stop`` says why) after its ``[_Long]``.
     """
     parts: list[bytes] = []  # the unfinished last line, in pieces
     pending = 0  # its length
-    skipping = False  # inside a line already reported as too long
+    scan: _LongScan | None = None  # inside a line over MAX_RECORD: it is being scanned and skipped
     number = 1
     read = getattr(stream, "read1", stream.read)
     while True:
@@ -112,31 +141,38 @@ def _chunks(stream: IO[bytes], before_read: Callable[[], None], stop: Callable[[
         end = chunk.rfind(b"\n")
         if end < 0:
             pending += len(chunk)
-            if skipping:
+            if scan is not None:
+                scan.feed(chunk)
                 if pending > MAX_SKIP:
-                    stop(f"line {number - 1} has no end after {MAX_SKIP >> 20} MiB; stopped reading there "
+                    stop(f"line {number} has no end after {MAX_SKIP >> 20} MiB; stopped reading there "
                          "(is this a file of records, one a line?)")
+                    yield number, [scan.done()]
                     return
             elif pending > MAX_RECORD:
+                scan = _LongScan()
+                for part in parts:
+                    scan.feed(part)
+                scan.feed(chunk)
                 parts.clear()
-                skipping = True
-                yield number, [TOO_LONG]
-                number += 1
             else:
                 parts.append(chunk)
             continue
         block: bytes | None
-        if skipping or parts:
+        if scan is not None or parts:
             cut = chunk.find(b"\n")
-            if not skipping and pending + cut <= MAX_RECORD:
+            if scan is None and pending + cut <= MAX_RECORD:
                 parts.append(chunk[:end])
                 block = b"".join(parts)
             else:
-                if not skipping:
-                    yield number, [TOO_LONG]
-                    number += 1
+                if scan is None:
+                    scan = _LongScan()
+                    for part in parts:
+                        scan.feed(part)
+                scan.feed(chunk[:cut])
+                yield number, [scan.done()]
+                number += 1
                 block = chunk[cut + 1:end] if cut < end else None
-            skipping = False
+            scan = None
         else:
             block = chunk[:end]
         if block is not None:
@@ -145,7 +181,9 @@ def _chunks(stream: IO[bytes], before_read: Callable[[], None], stop: Callable[[
         tail = chunk[end + 1:]
         parts = [tail] if tail else []
         pending = len(tail)
-    if parts and not skipping:
+    if scan is not None:
+        yield number, [scan.done()]
+    elif parts:
         yield number, b"".join(parts)
 
 
@@ -165,10 +203,35 @@ def _text(raw: bytes, number: int) -> tuple[str, str | None]:
 
 NOT_AN_OBJECT = "record: not a JSON object; each line must be a JSON object with the answer fields"
 
-#: Each emergency sign id as a person may write it: any case, its words joined by -, _ or spaces.
-_EMERGENCY_WORDS = re.compile("|".join(
-    r"(?<![A-Za-z0-9])" + r"[-_\s]+".join(map(re.escape, sign.split("-"))) + r"(?![A-Za-z0-9])"
-    for sign, tier in TIERS.items() if tier == "emergency"), re.IGNORECASE)
+#: Between the words of a sign id: -, _, spaces, or a JSON escape of a typographic dash, a no-break
+#: space or an invisible character (the characters themselves are folded first: ``fold_text``).
+_GAP = r"(?:[-_\s]|\\u(?:201[0-5]|2212|00a0|2007|202f|fe58|fe63|ff0d|200[b-d]|2060|00ad|feff))+"
+_SIGN_WORDS: dict[str, list[str]] = {}
+for _sign, _tier in TIERS.items():
+    if _tier == "emergency":
+        _SIGN_WORDS.setdefault(_sign.split("-")[0], []).append(_sign)
+#: For each first word, the emergency signs starting with it, as a person may write them: any case,
+#: their words joined by a gap, not inside a longer word. A search starts with the literal first
+#: word, so that a line of any length is scanned quickly.
+_SIGN_PATTERNS = [
+    (re.compile(re.escape(first) + f"(?<![a-z0-9]{re.escape(first)})" + _GAP + "(?:"
+                + "|".join(_GAP.join(map(re.escape, sign.split("-")[1:])) for sign in signs)
+                + r")(?![a-z0-9])"), signs)
+    for first, signs in _SIGN_WORDS.items()]
+_GAP_RE = re.compile(_GAP)
+
+
+def _find_signs(text: str, found: dict[str, None]) -> None:
+    """Adds to ``found`` each emergency sign id that ``text`` names, however it is written."""
+    low = fold_text(text).lower()
+    for pattern, signs in _SIGN_PATTERNS:
+        pos = 0
+        while not all(sign in found for sign in signs):
+            m = pattern.search(low, pos)
+            if m is None:
+                break
+            found.setdefault(_GAP_RE.sub("-", m.group()), None)
+            pos = m.end()
 
 
 def _unreadable(text: str, problem: str, ident: Any = None) -> tuple[Any, str | None, str | None]:
@@ -178,11 +241,49 @@ def _unreadable(text: str, problem: str, ident: Any = None) -> tuple[Any, str | 
     an ignored value, so that an emergency is never lost to a typo elsewhere in its line:
     every rules file leads each emergency sign alone to ``emergency``.
     """
-    found = (re.sub(r"[-_\s]+", "-", m.group().lower()) for m in _EMERGENCY_WORDS.finditer(text)) if text else ()
-    signs = list(dict.fromkeys(found))
-    if not signs:
+    found: dict[str, None] = {}
+    if text:
+        _find_signs(text, found)
+    if not found:
         return ({"id": ident} if ident is not None else None), problem, None
-    return Rescued(id=ident, red_flags=signs), None, problem
+    return Rescued(id=ident, red_flags=list(found)), None, problem
+
+
+def _long_record(raw: _Long, ident: Any) -> tuple[Any, str | None, str | None]:
+    """An over-long line: an error line, or ``emergency`` when it names an emergency sign."""
+    if not raw.signs:
+        return ({"id": ident} if ident is not None else None), TOO_LONG_MESSAGE, None
+    return Rescued(id=ident, red_flags=list(raw.signs)), None, TOO_LONG_MESSAGE
+
+
+_raw_decode = json.JSONDecoder().raw_decode
+_SPACE = re.compile(r"[ \t\r\n]*")
+
+
+def _json_head_id(head: bytes) -> Any:
+    """The id of a JSON object cut short, when its key comes before the cut (else None)."""
+    text = head.decode("utf-8", "replace").lstrip("\ufeff")
+    try:
+        at = _SPACE.match(text).end()
+        if text[at:at + 1] != "{":
+            return None
+        at += 1
+        while True:
+            at = _SPACE.match(text, at).end()
+            key, at = _raw_decode(text, at)
+            at = _SPACE.match(text, at).end()
+            if not isinstance(key, str) or text[at:at + 1] != ":":
+                return None
+            at = _SPACE.match(text, at + 1).end()
+            value, at = _raw_decode(text, at)
+            at = _SPACE.match(text, at).end()
+            if text[at:at + 1] not in (",", "}"):  # the value may go on past the cut
+                return None
+            if key == "id":
+                return value
+            at += 1
+    except (ValueError, RecursionError):
+        return None
 
 
 class Rescued(dict):
@@ -224,8 +325,8 @@ _decode_big = json.JSONDecoder(
 
 def _jsonl_record(raw: Any, number: int) -> tuple[Any, str | None, str | None]:
     """(record, why it cannot be read, an encoding problem) for one non-blank line."""
-    if raw is TOO_LONG:
-        return None, TOO_LONG_MESSAGE, None
+    if type(raw) is _Long:
+        return _long_record(raw, _json_head_id(raw.head))
     try:
         record = _decode(raw.decode())  # most lines
         if type(record) is dict:
@@ -269,7 +370,7 @@ class JsonLines:
     """The JSON Lines reader: each non-blank line is one record."""
 
     def record(self, raw: Any, number: int) -> tuple[Any, str | None, str | None] | None:
-        if raw is not TOO_LONG and not raw.strip():
+        if type(raw) is not _Long and not raw.strip():
             return None
         return _jsonl_record(raw, number)
 
@@ -307,13 +408,15 @@ class Csv:
         self.header: list[str] | None = None
         self.delimiter = ","
         self.problem: str | None = None  # the header's, given to every record instead of a result
-        self.twice: str | None = None  # columns named more than once: left out, and named
+        self.twice: str | None = None  # columns named more than once or too long: left out, and named
         self.keep: list[int] | None = None  # the columns read when some are named twice
         self.twice_names: frozenset[str] = frozenset()
 
     def record(self, raw: Any, number: int) -> tuple[Any, str | None, str | None] | None:
-        if raw is TOO_LONG:
-            return None, TOO_LONG_MESSAGE, None
+        if type(raw) is _Long:
+            if self.header is None:  # no header can be read: every line says so
+                self.header, self.problem = [], f"the header row cannot be read: {TOO_LONG_MESSAGE}"
+            return _long_record(raw, self.head_id(raw.head))
         if not raw.strip():
             return None
         text, bad = _text(raw, number)
@@ -324,7 +427,7 @@ class Csv:
             if row is None:
                 self.header, self.problem = [], f"the header row cannot be read: {soft}"
                 return None
-            return self.read_header(row, text)
+            return self.read_header(row, text)  # a cell over the csv limit: named by read_header
         if self.problem:
             return _unreadable(text, self.problem)
         if row is None:
@@ -348,6 +451,18 @@ class Csv:
         if "" in record and record[""] is None:
             del record[""]  # an unnamed, empty column (a trailing comma, as spreadsheets write)
         return record, None, bad
+
+    def head_id(self, head: bytes) -> Any:
+        """The id cell of a line cut short, when the id column comes before the cut (else None)."""
+        header = self.header
+        if not header or self.problem or "id" not in header:
+            return None
+        at = header.index("id")
+        try:
+            cells = next(csv.reader((head.decode("utf-8", "replace").lstrip("\ufeff"),), delimiter=self.delimiter), [])
+        except csv.Error:
+            return None
+        return (cells[at].strip() or None) if len(cells) > at + 1 else None
 
     def cells(self, text: str) -> tuple[list[str] | None, str | None]:
         """(the cells, None) or, for a line that is not clean CSV, (the cells read leniently, or
@@ -373,7 +488,11 @@ class Csv:
         """Takes the header; returns an error line when the first line is not a header after all."""
         names = [cell.strip() for cell in row]
         if len(names) == 1 and ";" in names[0]:
-            cells = [cell.strip() for cell in next(csv.reader((text,), delimiter=";"), [])]
+            try:
+                cells = next(csv.reader((text,), delimiter=";"), [])
+            except csv.Error:  # a cell over the csv module's limit: read as cells() reads it
+                cells = text.split(";") if '"' not in text else []
+            cells = [cell.strip() for cell in cells]
             if _FIELD_SET.intersection(cells):
                 names, self.delimiter = cells, ";"
         self.header = names
@@ -383,11 +502,20 @@ class Csv:
             self.problem = ("the first line is not a header row: CSV input starts with a line naming the "
                             "columns, such as " + ",".join(FIELDS))
         else:
-            twice = sorted({n for n in names if names.count(n) > 1})
+            limit = csv.field_size_limit()
+            long = [i for i, n in enumerate(names) if len(n) > limit]
+            twice = sorted({n for n in names if len(n) <= limit and names.count(n) > 1})
+            problems = []
             if twice:  # never one of the two silently: both left out, and named on every line
-                self.twice = (f"the header names {', '.join(map(repr, twice))} more than once; "
-                              "each column may appear once")
-                self.keep = [i for i, n in enumerate(names) if n not in twice]
+                problems.append(f"the header names {', '.join(map(repr, twice))} more than once; "
+                                "each column may appear once")
+            if long:  # no column name: left out, and named on every line
+                problems.append(f"the header's column {', '.join(str(i + 1) for i in long)} "
+                                f"({show(names[long[0]], 30)}) is longer than {limit:,} characters, the most "
+                                "the csv module reads, and is left out; a header names the columns")
+            if problems:
+                self.twice = "; ".join(problems)
+                self.keep = [i for i, n in enumerate(names) if n not in twice and i not in long]
                 self.twice_names = frozenset(twice)
             return None
         return _unreadable(text, self.problem)  # the first line was a record: it gets its line

@@ -45,6 +45,33 @@ def is_emergency(line: dict, sign: str = "chest-pain") -> bool:
     return line.get("outcome") == "emergency" and sign in line["reasons"] and bool(line.get("ignored"))
 
 
+# --- 1. a semicolon CSV header with a cell over the csv field limit -------------------------
+
+
+@pytest.mark.parametrize("delimiter", [";", ","])
+def test_a_header_cell_over_the_csv_limit_is_named_on_every_line_and_emergencies_are_kept(delimiter):
+    d = delimiter
+    big = "y" * 140_000
+    text = (f"id{d}red_flags{d}{big}\n1{d}chest-pain{d}a\n2{d}fever{d}b\n3{d}saddle-numbness{d}c\n"
+            f"4{d}{d}d\n")
+    lines = run(text.encode(), "csv")
+    assert [line["id"] for line in lines] == ["1", "2", "3", "4"]
+    assert is_emergency(lines[0]) and is_emergency(lines[2], "saddle-numbness")
+    for line in (lines[1], lines[3]):
+        assert "header" in line["error"] and "131,072 characters" in line["error"]
+        assert len(line["error"]) < 400  # the long name is shortened where it is named
+    assert "131,072 characters" in lines[0]["ignored"][0]
+
+
+def test_a_semicolon_header_over_the_csv_limit_is_no_internal_error_on_the_command_line(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text("id;red_flags;" + "y" * 140_000 + "\n1;chest-pain;a\n2;fever;b\n", encoding="utf-8")
+    proc = run_cli("batch", "--input-format", "csv", str(path))
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [line.get("outcome") for line in lines] == ["emergency", None] and proc.returncode == 1
+
+
 # --- 2. the library never stops early ---------------------------------------------------------
 
 
@@ -145,6 +172,47 @@ def test_prompt_picks_fold_dashes_and_invisibles_silently():
 
     values = ["fever", "night-pain", "rash"]
     assert Interview.picks("night\u2013pain, ra\u200bsh", values) == ["night-pain", "rash"]
+
+
+# --- 4. an over-long line that names an emergency sign ----------------------------------------
+
+
+def test_an_over_long_line_that_names_an_emergency_sign_gives_emergency_with_its_id():
+    pad = "x" * (batch.MAX_RECORD + 5 * batch.CHUNK)
+    long_sign = json.dumps({"id": "L", "pad": pad, "red_flags": ["chest\u2013pain"]}, ensure_ascii=False)
+    long_calm = json.dumps({"id": 7, "pad": pad, "red_flags": ["fever"]})
+    data = b"\n".join([emergency_line(1), long_sign.encode(), long_calm.encode(), emergency_line(2)]) + b"\n"
+    lines = run(data)
+    assert [line["id"] for line in lines] == ["e1", "L", 7, "e2"]
+    assert lines[1]["outcome"] == "emergency" and lines[1]["reasons"] == ["chest-pain"]
+    assert lines[1]["ignored"] == [batch.TOO_LONG_MESSAGE]
+    assert lines[2] == {"id": 7, "line": 3, "error": batch.TOO_LONG_MESSAGE}
+
+
+@pytest.mark.parametrize("offset", range(-12, 3))
+def test_a_sign_cut_between_two_reads_of_an_over_long_line_is_found(offset):
+    head = b'{"id": "cut", "pad": "'
+    fill = 3 * batch.CHUNK + offset - len(head)  # the sign straddles the end of the fourth read
+    line = head + b"x" * fill + b' saddle numbness ' + b"x" * (batch.MAX_RECORD + batch.CHUNK) + b'"}'
+    lines = run(emergency_line(0) + b"\n" + line + b"\n" + emergency_line(1) + b"\n")
+    assert lines[1]["id"] == "cut" and lines[1]["outcome"] == "emergency", lines[1]
+
+
+def test_an_over_long_csv_line_keeps_its_emergency_and_id():
+    data = (HEADER + "c1,neck,3d,none,no,no,30,\nL,neck," + "3" * (batch.MAX_RECORD + 10)
+            + ",none,no,no,30,bladder-bowel\nc2,neck,3d,none,no,no,30,\n").encode()
+    lines = run(data, "csv")
+    assert [line["id"] for line in lines] == ["c1", "L", "c2"]
+    assert lines[1]["outcome"] == "emergency" and lines[1]["ignored"] == [batch.TOO_LONG_MESSAGE]
+
+
+def test_an_over_long_line_with_a_sign_gives_emergency_under_jobs_2():
+    body = b"".join(emergency_line(n) + b"\n" for n in range(3000))
+    data = body + b'{"id": "L", "pad": "' + b"x" * (3 << 20) + b'", "red_flags": ["faint-collapse"]}\n' + body
+    one, two = run(data, jobs=1), run(data, jobs=2)
+    assert one == two and len(two) == 6001
+    assert two[3000]["id"] == "L" and two[3000]["reasons"] == ["faint-collapse"]
+    assert all(line["outcome"] == "emergency" for line in two)
 
 
 # --- 5. "not answered" is not "none" -----------------------------------------------------------
