@@ -241,7 +241,7 @@ def _texts_in(value: Any, depth: int = 0, seen: list[int] | None = None) -> Iter
     nested lists, tuples and sets, numpy arrays, and mappings (their text values, and each key
     whose value is not an explicit no: ``{"chest-pain": True}``). Bounded in depth and count."""
     seen = [0] if seen is None else seen
-    if seen[0] >= _MAX_TEXTS or depth > 8:
+    if seen[0] >= _MAX_TEXTS or depth > 32:
         return
     if isinstance(value, (bytes, bytearray, memoryview)):
         value = bytes(value).decode("utf-8", "replace")

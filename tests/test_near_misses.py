@@ -118,6 +118,7 @@ def test_a_sign_written_with_a_typographic_dash_or_an_invisible_character(dash):
     (b"chest-pain", b"fever"),
     ([b"chest-pain"], [b"fever"]),
     ([["chest-pain"]], [["fever"]]),
+    ([[[[[[[[[[["chest-pain"]]]]]]]]]]], [[[[[[[[[[["fever"]]]]]]]]]]]),
     ({"chest-pain": True}, {"fever": True}),
     ([{"id": "chest-pain"}], [{"id": "fever"}]),
 ])
