@@ -900,6 +900,48 @@ def rules_codesystem(path: Optional[str] = RULES_PATH) -> None:
     _write_json(fhir.codesystem(load_rules(path)), env())
 
 
+@rules_app.command("diff", help="Show every outcome a change to the rules moves, downgrades first: over both "
+                   "files' example cases, an answer space enumerated from both files (every location set, the "
+                   "durations and ages at each threshold, every radiation, recurrent and limits value, and red-flag "
+                   "sets of size 0, 1 and 2) and, with --records, a batch input file. Exit 0: no outcome changes; "
+                   "1: only upgrades; 4: a downgrade (a clinician should sign it off).\n\n"
+                   "\b\nExamples:\n  spinetriage rules diff old.yaml rules/spine-pain.yaml\n"
+                   "  spinetriage rules diff old.yaml new.yaml --records intake.csv --format json")
+@_guard
+def rules_diff(
+    old: str = typer.Argument(..., metavar="OLD", help="The rules file before the change."),
+    new: str = typer.Argument(..., metavar="NEW", help="The rules file after the change."),
+    records: Optional[str] = typer.Option(None, "--records", metavar="FILE",
+                                          help="Also compare these records (any batch input: JSON Lines, CSV, FHIR)."),
+    input_format: Optional[str] = typer.Option(None, "--input-format", metavar="FORMAT",
+                                               autocompletion=_choices(INPUT_FORMAT_WORDS),
+                                               help="Of --records: jsonl (default), csv, or fhir; a .csv file is CSV."),
+    fmt: str = typer.Option("text", "--format", metavar="FORMAT", help="text or json."),
+) -> None:
+    from spinetriage import batch as core
+    from spinetriage.rules import load_rules
+    from spinetriage.rules.diff import diff_rules, to_text
+
+    e = env()
+    fmt = _choice("--format", fmt, ("text", "json"))
+    data = None
+    if records is not None:
+        if input_format is None:
+            input_format = "csv" if records.lower().endswith(".csv") else "jsonl"
+        input_format = _choice("--input-format", input_format, core.INPUT_FORMATS)
+        try:
+            with open(records, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            raise UsageError(f"--records: cannot read {records!r}: {exc.strerror or exc}") from None
+    diff = diff_rules(load_rules(old), load_rules(new), data, input_format or "jsonl")
+    if fmt == "json":
+        _write_json(diff.to_dict(), e)
+    else:
+        e.stdout.write(visible(to_text(diff)))
+    raise typer.Exit(diff.exit_code())
+
+
 def _write_json(data: Any, e: Environment) -> None:
     """Indented JSON on stdout; characters the stream cannot show as \\u escapes (the same data)."""
     import json

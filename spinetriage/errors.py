@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     FAILURE = 1  # a failing rules case, a rejected batch record, an internal error
     USAGE = 2  # a bad flag or value, a missing answer without a terminal
     RULES = 3  # the rules file cannot be used
+    DOWNGRADE = 4  # rules diff found a change that lowers an outcome
     INTERRUPTED = 130  # Ctrl-C or end of input at a prompt
 
 

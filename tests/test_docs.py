@@ -5,7 +5,7 @@
   here; the built pages load nothing from the network and hold the generated parts.
 - Every command line of the ```sh blocks of README.md and docs/*.md (and of the files the
   pages include, such as rules/README.md) is run as a reader would paste it: in a temporary
-  folder holding copies of examples/ and rules/, with the test's virtualenv as `.venv` and its
+  folder holding copies of examples/, rules/ and tests/fixtures/, with the test's virtualenv as `.venv` and its
   bin first on PATH, stdin from /dev/null (no terminal), NO_COLOR=1 and a timeout. The lines
   of one page run in order in one folder, so a file one line writes is there for the next.
   Each must show no traceback and end with an exit code the contract gives for its command
@@ -212,8 +212,8 @@ def test_every_command_shown_runs(source, tmp_path):
         return
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
     shutil.copytree(ROOT / "rules", tmp_path / "rules")
-    (tmp_path / ".venv").mkdir()
-    (tmp_path / ".venv" / "bin").symlink_to(BIN)
+    shutil.copytree(ROOT / "tests" / "fixtures", tmp_path / "tests" / "fixtures")
+    (tmp_path / ".venv").symlink_to(BIN.parent)  # the whole venv: its python finds pyvenv.cfg beside bin/
     env = {k: v for k, v in os.environ.items() if k not in ("SPINETRIAGE_DEBUG", "COLUMNS", "FORCE_COLOR")}
     env.update(PATH=f"{BIN}{os.pathsep}/usr/bin{os.pathsep}/bin", NO_COLOR="1", HOME=str(tmp_path))
     for line in lines:

@@ -48,7 +48,18 @@ def limits() -> str:
     return "\n".join(f"- {text}" for text in load_rules().limits)
 
 
-BLOCKS = {"red-flags": red_flag_tables, "limits": limits}
+def rules_history() -> str:
+    """What the change from rules version 2 to 3 moved, as ``rules diff`` prints it."""
+    from spinetriage.rules import load_rules
+    from spinetriage.rules.diff import diff_rules, to_text
+
+    old = load_rules(ROOT / "tests" / "fixtures" / "spine-pain-2026.11.27.yaml")
+    new = load_rules(ROOT / "rules" / "spine-pain.yaml")
+    old.file, new.file = "tests/fixtures/spine-pain-2026.11.27.yaml", "rules/spine-pain.yaml"
+    return "```text\n" + to_text(diff_rules(old, new)) + "```"
+
+
+BLOCKS = {"red-flags": red_flag_tables, "limits": limits, "rules-history": rules_history}
 FILES = ("README.md", "rules/README.md")
 _BLOCK = re.compile(r"(<!-- generated: (?P<name>[a-z-]+) -->\n)(?:.*?\n)??(<!-- end generated: (?P=name) -->)", re.S)
 
@@ -68,7 +79,8 @@ def main(argv: list[str]) -> int:
         bad = stale()
         for path in bad:
             print(f"{path}: a generated block is stale; run python tools/docgen.py", file=sys.stderr)
-        texts = "".join((ROOT / p).read_text(encoding="utf-8") for p in FILES)
+        texts = "".join((ROOT / p).read_text(encoding="utf-8") for p in FILES + tuple(
+            str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md")))
         unused = [name for name in BLOCKS if f"<!-- generated: {name} -->" not in texts]
         for name in unused:
             print(f"no file holds the generated block {name!r}", file=sys.stderr)
