@@ -105,6 +105,17 @@ def _ready(stream: Any) -> bool:
         return False
 
 
+def _widen(conn: Any) -> None:
+    """Linux: a pipe that holds a whole block or result (1 MiB, the most an unprivileged process
+    may ask for), so each goes across in one write, neither side waiting on the other."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (ImportError, AttributeError, OSError):
+        pass  # another system, or a lower limit: the default size works, with more waits
+
+
 class _Worker:
     __slots__ = ("process", "tasks", "results", "block")
 
@@ -141,6 +152,8 @@ class _Pool:
     def start(self) -> _Worker:
         tasks_in, tasks_out = self.context.Pipe(duplex=False)
         results_in, results_out = self.context.Pipe(duplex=False)
+        for conn in (tasks_out, results_in):
+            _widen(conn)
         # A forked child holds a copy of every descriptor: it closes the parent's ends.
         inherited = [c for w in self.workers for c in (w.tasks, w.results)] + [tasks_out, results_in] \
             if self.fork else []
