@@ -30,6 +30,7 @@ neither side ever waits on a full pipe the other is not reading.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import pickle
@@ -59,11 +60,12 @@ def _worker(tasks: Any, results: Any, rules: RuleSet, inherited: list[Any], quie
             signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
         for conn in inherited:  # the parent's ends of every pipe: only the parent may hold them
             conn.close()
-        if quiet:  # no worker ever writes to the user's streams, nor holds them open
-            devnull = os.open(os.devnull, os.O_RDWR)
-            for fd in (1, 2):
-                os.dup2(devnull, fd)
-            os.close(devnull)
+        # No worker writes to the user's streams, nor holds them open (a reader of the output
+        # sees its end when the parent ends); stderr stays for SPINETRIAGE_DEBUG.
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (1, 2) if quiet else (1,):
+            os.dup2(devnull, fd)
+        os.close(devnull)
         triager = Triager(rules)
         while True:
             try:
@@ -203,6 +205,8 @@ class _Pool:
         for worker in self.workers:
             if worker.block is not None and worker.process.exitcode is None:
                 worker.process.terminate()
+                with contextlib.suppress(OSError, AttributeError):  # a stopped one (SIGSTOP) too
+                    os.kill(worker.process.pid, signal.SIGCONT)
             worker.tasks.close()
             worker.results.close()
         try:
