@@ -299,6 +299,18 @@ def _suggest(question: "Question", value: Any) -> str:
             return near[:-1] + f" it is {what})" if near else ""
         shown = repr(found[0]) if len(found) == 1 else repr(found)
         return f" (did you mean {shown}? it is {what})"
+    if len(value) <= 100 and QUESTIONS.get(question.key) is question:
+        return _suggest_text(question.key, value)  # the same few mistakes, again and again in a batch
+    return _suggest_word(question, value)
+
+
+@lru_cache(maxsize=1024)  # keys are at most 100 characters long (see _suggest)
+def _suggest_text(key: str, value: str) -> str:
+    return _suggest_word(QUESTIONS[key], value)
+
+
+def _suggest_word(question: "Question", value: str) -> str:
+    known = _known(question)
     folded = _near(value)
     if folded in known and folded != _word(value):
         if fold_text(value) == value:
