@@ -14,13 +14,14 @@ them (``.example`` is reserved and never resolves). No patient identity is ever 
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
 from functools import lru_cache
 from typing import Any, Mapping
 
 from spinetriage._version import __version__
-from spinetriage.answers import CHECKLISTS, QUESTIONS, RED_FLAGS, TIERS, UNITS, Answers, Checklist
+from spinetriage.answers import CHECKLISTS, QUESTIONS, RED_FLAGS, TIERS, UNITS, Answers, Checklist, show
 from spinetriage.engine import Result
 from spinetriage.errors import AnswerError
 from spinetriage.rules import PHASES, RuleSet, load_rules
@@ -372,16 +373,136 @@ def to_json(result: Result, when: date | None = None) -> str:
 
 # --- a QuestionnaireResponse back to a record ------------------------------------------------
 
+_EMERGENCY = frozenset(sign for sign, tier in TIERS.items() if tier == "emergency")
+_SEPARATORS = "[-_\\s\u2010-\u2015\u2212]+"  # as people write an id: any case, words joined by -, _, spaces, dashes
+_SHORTEST = min(map(len, _EMERGENCY))  # no shorter text names one
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+#: Not answers: text for people (the safety net of a RiskAssessment, a coding's display, an item's
+#: question), names (ids, code systems, an item's linkId: a sign only if the item is answered yes)
+#: and the resource's own state (its type, status, date).
+_NOT_ANSWERS = frozenset({"text", "display", "div", "rationale", "mitigation", "description", "definition",
+                          "title", "prefix", "comment", "linkId", "id", "system", "url", "fullUrl", "reference",
+                          "questionnaire", "resourceType", "type", "status", "authored"})
+_YES = frozenset({"yes", "y", "true"})
+#: What the reader reads in an item, or names and text beside it; anything else is searched for signs.
+_ITEM_KEYS = frozenset({"linkId", "text", "answer", "definition", "id"})
+_BUNDLE_KEYS = frozenset({"resourceType", "id", "type", "entry", "timestamp", "meta"})
+_RESPONSE_KEYS = frozenset({"resourceType", "id", "questionnaire", "status", "authored", "item", "text"})
+_SCALAR_VALUES = frozenset({"valueBoolean", "valueInteger", "valueDecimal"})
+_QUANTITY_KEYS = frozenset({"value", "unit", "system", "code", "comparator"})
+#: Every code of the Questionnaire's answers, as written (other codes are searched for a sign).
+_VOCABULARY = frozenset([*RED_FLAGS, NONE_CODE, *(v for q in QUESTIONS.values() for v in (q.choices or ()))])
 
-def _signs_in(answers: Any) -> set[str]:
-    """The red-flag ids coded in an item's answers (our code system, or none named), whatever else is wrong."""
-    out = set()
-    for answer in answers if isinstance(answers, list) else ():
-        coding = answer.get("valueCoding") if isinstance(answer, dict) else None
-        if isinstance(coding, dict) and coding.get("code") in RED_FLAGS \
-                and coding.get("system", CODESYSTEM_URL) == CODESYSTEM_URL:
-            out.add(coding["code"])
-    return out
+
+@lru_cache(maxsize=1)
+def _emergency_names() -> re.Pattern[str]:
+    """Each emergency sign id however it is written, as a word of its own (compiled when first
+    needed: only a response that is not as the Questionnaire asks is searched)."""
+    return re.compile("|".join(
+        r"(?<![A-Za-z0-9])" + _SEPARATORS.join(map(re.escape, sign.split("-"))) + r"(?![A-Za-z0-9])"
+        for sign in sorted(_EMERGENCY, key=len, reverse=True)), re.IGNORECASE)
+
+
+def _sign_named(text: str, words: bool = False) -> list[str]:
+    """The emergency signs ``text`` names: the whole of it (a code in any letter case, its words
+    joined by -, _, spaces or dashes), or with ``words`` any of its words (an answer typed in)."""
+    if text in _EMERGENCY:
+        return [text]
+    if len(text) < _SHORTEST:
+        return []
+    text = text.translate(_INVISIBLE)
+    if words:
+        found = _emergency_names().finditer(text)
+    else:
+        whole = _emergency_names().fullmatch(text.strip()) if len(text) < 80 else None
+        found = [whole] if whole else []
+    return [re.sub(_SEPARATORS, "-", m.group().lower()) for m in found]
+
+
+def _named_emergencies(node: Any, answers: bool = False) -> set[str]:
+    """Every emergency sign named anywhere in a JSON value, however it is nested or mistyped: a
+    string (a code, a list item, a key) that is a sign id, or a sign in the words of a
+    ``valueString`` answer (``answers``: ``node`` is one; else under an ``answer`` key). What is not
+    an answer (all under a key of ``_NOT_ANSWERS``, the words of other strings) does not count.
+    Iterative: any depth."""
+    found: set[str] = set()
+    stack: list[tuple[Any, Any, bool]] = [(None, node, answers)]
+    while stack:
+        key, value, answer = stack.pop()
+        kind = type(value)
+        if kind is str:
+            found.update(_sign_named(value, words=answer and key == "valueString"))
+        elif kind is dict:
+            for k, v in value.items():
+                if k not in _NOT_ANSWERS:
+                    found.update(_sign_named(k))
+                    stack.append((k, v, answer or k == "answer"))
+            link = value.get("linkId")
+            if type(link) is str and _said_yes(value.get("answer")):
+                found.update(_sign_named(link))
+        elif kind is list:
+            stack.extend((key, v, answer) for v in value)
+    return found
+
+
+def _said_yes(answers: Any) -> bool:
+    """An item answered yes (true, or a code or text "yes"): an item named for a sign then names it."""
+    for a in answers if type(answers) is list else [answers]:
+        if type(a) is dict:
+            value = a.get("valueBoolean", a.get("valueString"))
+            if type(a.get("valueCoding")) is dict:
+                value = a["valueCoding"].get("code")
+            if value is True or (type(value) is str and value.strip().lower() in _YES):
+                return True
+    return False
+
+
+def _plain_quantity(quantity: dict[str, Any]) -> bool:
+    """A quantity of numbers and short text (a unit), where no sign can be named."""
+    if not quantity.keys() <= _QUANTITY_KEYS:
+        return False
+    for value in quantity.values():
+        kind = type(value)
+        if kind is str:
+            if len(value) >= _SHORTEST and value != UCUM:
+                return False
+        elif kind is not int and kind is not float:
+            return False
+    return True
+
+
+def _signs_in(answers: list[Any], out: set[str]) -> set[str] | None:
+    """Adds to ``out`` the red-flag ids coded in an item's answers (our code system or none
+    named), whatever else is wrong; returns the emergency signs named in them any other way
+    (another case or code system, a valueString, a nested item...). Plain codings are checked
+    quickly, the rest is searched; None when every answer was plain."""
+    other: set[str] | None = None
+    for answer in answers:
+        if type(answer) is dict and len(answer) == 1:
+            coding = answer.get("valueCoding")
+            if type(coding) is dict:
+                code = coding.get("code")
+                n = len(coding)  # no more than a code, its system and display:
+                if type(code) is str and (n == 3 and "system" in coding and "display" in coding or n == 1
+                                          or n == 2 and ("system" in coding or "display" in coding)):
+                    system = coding.get("system", CODESYSTEM_URL)
+                    if system == CODESYSTEM_URL:
+                        if code in RED_FLAGS:
+                            out.add(code)
+                        elif code not in _VOCABULARY:
+                            other = {*(other or ()), *_sign_named(code)}
+                        continue
+                    if type(system) is str:  # another code system: only an emergency sign counts
+                        other = {*(other or ()), *_sign_named(code)}
+                        continue
+            else:
+                (key, value), = answer.items()  # a number, a yes or no, a quantity: no sign
+                kind = type(value)
+                if (key in _SCALAR_VALUES and (kind is bool or kind is int or kind is float)) or (
+                        key == "valueQuantity" and kind is dict and _plain_quantity(value)):
+                    continue
+        other = {*(other or ()), *_named_emergencies(answer, answers=True)}
+    return other
 
 
 def ResponseError(where: str, problem: str, accepted: str) -> AnswerError:  # noqa: N802 - reads as a raise
@@ -392,23 +513,47 @@ def ResponseError(where: str, problem: str, accepted: str) -> AnswerError:  # no
     return AnswerError(where, None, accepted, problem)
 
 
-def _the_response(resource: Any) -> Mapping[str, Any]:
-    if not isinstance(resource, dict):
+def _the_responses(resource: Any) -> list[Any]:
+    """The QuestionnaireResponses of a line: itself, or those its Bundle holds (entries as a list)."""
+    if type(resource) is not dict:
         raise ResponseError("resourceType", "not a JSON object",
                             "each line must be one QuestionnaireResponse, or a Bundle holding one")
     kind = resource.get("resourceType")
     if kind == "QuestionnaireResponse":
-        return resource
+        return [resource]
     if kind == "Bundle":
-        found = [e.get("resource") for e in resource.get("entry") or () if isinstance(e, dict)
-                 and isinstance(e.get("resource"), dict)
-                 and e["resource"].get("resourceType") == "QuestionnaireResponse"]
-        if len(found) == 1:
-            return found[0]
-        raise ResponseError("Bundle", f"holds {len(found)} QuestionnaireResponses",
-                            "a Bundle must hold exactly one QuestionnaireResponse")
-    raise ResponseError("resourceType", f"{kind!r} is not accepted",
+        entries = resource.get("entry")
+        if type(entries) is not list:
+            problem = "has no entry" if entries is None else f"entry is {show(entries)}, not a list"
+            raise ResponseError("Bundle", problem, "a Bundle's entry is a list holding one QuestionnaireResponse")
+        return [e["resource"] for e in entries if type(e) is dict and type(e.get("resource")) is dict
+                and e["resource"].get("resourceType") == "QuestionnaireResponse"]
+    raise ResponseError("resourceType", f"{show(kind)} is not accepted",
                         "accepted: QuestionnaireResponse, or a Bundle holding one")
+
+
+def _the_response(resource: Any) -> Mapping[str, Any]:
+    found = _the_responses(resource)
+    if len(found) == 1:
+        return found[0]
+    raise ResponseError("Bundle", f"holds {len(found)} QuestionnaireResponses",
+                        "a Bundle must hold exactly one QuestionnaireResponse (put each on a line of its own); "
+                        "an emergency sign in any of them still decides")
+
+
+def _around(bundle: dict[str, Any], qr: Any) -> set[str]:
+    """The emergency signs a Bundle names outside its QuestionnaireResponse, in anything but a
+    RiskAssessment (the result ``ask`` wrote beside it, quoting the rules)."""
+    outside = []
+    for entry in bundle["entry"]:
+        if type(entry) is dict:
+            resource = entry.get("resource")
+            if resource is qr or (type(resource) is dict and resource.get("resourceType") == "RiskAssessment"):
+                continue
+        outside.append(entry)
+    if not bundle.keys() <= _BUNDLE_KEYS:
+        outside.append({k: v for k, v in bundle.items() if k not in _BUNDLE_KEYS})
+    return _named_emergencies(outside) if outside else set()
 
 
 def response_id(resource: Any) -> str | None:
@@ -430,22 +575,50 @@ def _id_of(resource: Any, qr: Any) -> str | None:
 def _codes(link: str, answers: list[Any], options: list[str]) -> list[str]:
     codes = []
     for a in answers:
-        c = a.get("valueCoding") if isinstance(a, dict) else None
-        if not isinstance(c, dict) or not isinstance(c.get("code"), str):
-            raise ResponseError(f"item {link!r}", "an answer is not a valueCoding",
+        c = a.get("valueCoding") if type(a) is dict else None
+        code = c.get("code") if type(c) is dict else None
+        if type(code) is not str:
+            raise ResponseError(f"item {link!r}", "an answer is not a valueCoding with a code"
+                                if c is None else f"the valueCoding {show(c)} has no code as text",
                                 f"answer with valueCoding codes of {CODESYSTEM_URL}: {', '.join(options)}")
-        if c.get("system", CODESYSTEM_URL) != CODESYSTEM_URL:
-            raise ResponseError(f"item {link!r}", f"code system {c.get('system')!r} is not accepted",
+        system = c.get("system", CODESYSTEM_URL)
+        if system != CODESYSTEM_URL:
+            raise ResponseError(f"item {link!r}", f"code system {show(system)} is not accepted",
                                 f"accepted: {CODESYSTEM_URL}")
-        codes.append(c["code"])
+        codes.append(code)
     return codes
+
+
+def _listed(value: Any) -> list[Any]:
+    """An ``item`` or ``answer`` list as given, or what stands in its place as a list of one (an
+    object written for a list of one, or a mistake: still searched for signs); absent: none."""
+    return value if type(value) is list else [] if value is None else [value]
+
+
+def _not_a_list(where: str, name: str, value: Any) -> AnswerError:
+    return ResponseError(where, f"{name} is {'an object' if type(value) is dict else show(value)}, not a list",
+                         "write a list, with [ ] even around one")
+
+
+_FLAT = "the Questionnaire has no groups or nested items: give each item at the top level"
+
+
+def _nested(link: str, item: dict[str, Any], answers: list[Any]) -> AnswerError | None:
+    """Nested items (a group, or items under an answer): the Questionnaire has none."""
+    if item.get("item"):
+        return ResponseError(f"item {link!r}", "holds nested items", _FLAT)
+    if any(type(a) is dict and a.get("item") for a in answers):
+        return ResponseError(f"item {link!r}", "an answer holds nested items", _FLAT)
+    if any(type(a) is dict and sum(k.startswith("value") for k in a) > 1 for a in answers):
+        return ResponseError(f"item {link!r}", "an answer has more than one value", "one value[x] in each answer")
+    return None
 
 
 def _only(link: str, answers: list[Any], field: str, kind: type | tuple[type, ...], what: str) -> Any:
     if len(answers) != 1:
         raise ResponseError(f"item {link!r}", f"has {len(answers)} answers", f"give exactly one {what}")
     a = answers[0]
-    value = a.get(field) if isinstance(a, dict) else None
+    value = a.get(field) if type(a) is dict else None
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise ResponseError(f"item {link!r}", f"the answer is not a {field}", f"give one {field}: {what}")
     return value
@@ -474,13 +647,29 @@ def read_response(resource: Any, bad: str | None = None) -> tuple[Any, str | Non
     unanswered item...), naming the item; like a bad value, it stops the triage unless the
     answers that can be read already give the most urgent outcome for certain, so an
     emergency sign is never masked. ``bad`` given by the caller (the line's encoding) comes first.
+
+    A line that is not one response (another resource, a Bundle of several, a shape no
+    check foresaw) still gives ``emergency`` when it names an emergency sign anywhere: the
+    record is then those signs, with the problem as ``bad``. Never raises.
     """
     try:
         record, problems = record_from_response(resource)
     except AnswerError as exc:
-        return {"id": response_id(resource)}, exc.describe(exc.field), None
-    messages = ([bad] if bad else []) + [p.describe(p.field) for p in problems]
-    return record, None, "; ".join(messages) if messages else None
+        problem = exc.describe(exc.field)
+    except Exception as exc:  # noqa: BLE001 - a shape nothing above foresaw: this line's error, not the run's end
+        problem = (f"this resource cannot be read as a QuestionnaireResponse ({type(exc).__name__}); "
+                   "each line must be one QuestionnaireResponse, or a Bundle holding one")
+    else:
+        messages = ([bad] if bad else []) + [p.describe(p.field) for p in problems]
+        return record, None, "; ".join(messages) if messages else None
+    if bad:
+        problem = f"{bad}; {problem}"
+    rescued: dict[str, Any] = {"id": response_id(resource)}
+    signs = _named_emergencies(resource)
+    if not signs:
+        return rescued, problem, None
+    rescued["red_flags"] = [s for s in RED_FLAGS if s in signs]
+    return rescued, None, problem
 
 
 def record_from_response(resource: Any) -> tuple[dict[str, Any], list[AnswerError]]:
@@ -489,10 +678,13 @@ def record_from_response(resource: Any) -> tuple[dict[str, Any], list[AnswerErro
     Each problem names the item (its ``field``). The checklists answered so far give
     ``red_flags`` (the signs ticked); when one is unanswered, that is a problem, so the
     record is triaged only if those signs already decide it (the rules' tests on signs
-    only ever match more with more signs). Raises ``AnswerError`` when ``resource`` is not
-    a QuestionnaireResponse or a Bundle holding exactly one.
+    only ever match more with more signs). An emergency sign counts wherever and however the
+    response names it (a group or nested item, a valueString, another letter case, an object
+    for a list), beside the problem that names the mistake. Raises ``AnswerError`` when
+    ``resource`` is not a QuestionnaireResponse or a Bundle holding exactly one.
     """
     qr = _the_response(resource)
+    named = set() if qr is resource else _around(resource, qr)  # emergency signs named in any other way
     record: dict[str, Any] = {}
     rid = _id_of(resource, qr)
     if rid is not None:
@@ -500,35 +692,64 @@ def record_from_response(resource: Any) -> tuple[dict[str, Any], list[AnswerErro
     problems: list[AnswerError] = []
 
     canonical = qr.get("questionnaire")
-    if canonical is not None and (not isinstance(canonical, str) or canonical.split("|")[0] != QUESTIONNAIRE_URL):
-        problems.append(ResponseError("questionnaire", f"{canonical!r} is another Questionnaire",
+    if canonical is not None and (type(canonical) is not str or canonical.split("|")[0] != QUESTIONNAIRE_URL):
+        problems.append(ResponseError("questionnaire", f"{show(canonical)} is another Questionnaire",
                                       f"accepted: {QUESTIONNAIRE_URL} (with |version or without)"))
-    if qr.get("status") not in RESPONSE_STATUSES:
-        problems.append(ResponseError("status", f"{qr.get('status')!r} is not accepted",
+    status = qr.get("status")
+    if type(status) is not str or status not in RESPONSE_STATUSES:
+        problems.append(ResponseError("status", f"{show(status)} is not accepted",
                                       "accepted: " + ", ".join(RESPONSE_STATUSES)))
 
     by_id = _checklist_by_id()
     known = _link_ids()
     seen: set[str] = set()
-    signs: set[str] = set()
-    items = qr.get("item") or []
-    if not isinstance(items, list):
-        items = []
-        problems.append(ResponseError("item", "is not a list", "a list of items with linkIds"))
+    signs: set[str] = set()  # the red-flag ids ticked
+    if not qr.keys() <= _RESPONSE_KEYS:
+        named.update(_named_emergencies({k: v for k, v in qr.items() if k != "item"}))
+    given = qr.get("item")
+    items = _listed(given)
+    if items is not given and given is not None:
+        problems.append(_not_a_list("QuestionnaireResponse", "item", given))
     for item in items:
-        link = item.get("linkId") if isinstance(item, dict) else None
-        answers = (item.get("answer") or []) if isinstance(item, dict) else []
-        signs.update(_signs_in(answers))  # first, so that no mistake in the item can lose a sign
-        try:
+        if type(item) is not dict:
+            named.update(_named_emergencies(item))
+            if items is given:
+                problems.append(ResponseError("item", f"{show(item)} is not an item",
+                                              "an object with a linkId and its answers"))
+            continue
+        link = item.get("linkId")
+        n = len(item)  # no more than the reader reads, or a name or text beside it:
+        plain = (n == 3 and "linkId" in item and "answer" in item and "text" in item
+                 or n == 2 and "linkId" in item and "answer" in item or item.keys() <= _ITEM_KEYS)
+        if not plain:  # nested items, extensions...
+            named.update(_named_emergencies(item))
+        try:  # the signs first, so that no mistake in the item can lose one
+            written = item.get("answer")
+            answers = written if type(written) is list else _listed(written)
+            other = _signs_in(answers, signs)
+            if other:
+                named.update(other)
             if link not in known:
-                raise ResponseError(f"item {link!r}", "is not in the Questionnaire", "linkIds: " + ", ".join(known))
+                if type(link) is str and _said_yes(answers):  # a yes/no item for a sign: yes
+                    named.update(_sign_named(link))
+                if not plain and item.get("item"):
+                    raise ResponseError(f"item {show(link)}", "is a group of nested items, not in the Questionnaire",
+                                        f"{_FLAT}: linkIds " + ", ".join(known))
+                raise ResponseError(f"item {show(link)}", "is not in the Questionnaire", "linkIds: " + ", ".join(known))
             if link in seen:
                 raise ResponseError(f"item {link!r}", "is answered twice", "give each item once")
-            if not isinstance(answers, list):
-                raise ResponseError(f"item {link!r}", "answer is not a list", "a list of answers")
+            if answers:
+                seen.add(link)
+            if answers is not written and written is not None:
+                if type(written) is not dict:
+                    raise _not_a_list(f"item {link!r}", "answer", written)
+                problems.append(_not_a_list(f"item {link!r}", "answer", written))  # and read as meant
+            if not plain or other is not None:
+                nested = _nested(link, item, answers)
+                if nested:
+                    raise nested
             if not answers:
                 continue  # not answered
-            seen.add(link)
             if link in by_id:
                 options = [*by_id[link].items, NONE_CODE]
                 codes = _codes(link, answers, options)
@@ -538,7 +759,9 @@ def record_from_response(resource: Any) -> tuple[dict[str, Any], list[AnswerErro
                                         f"tick the signs that apply, or {NONE_CODE} alone")
                 wrong = [c for c in codes if c not in options]
                 if wrong:
-                    raise ResponseError(f"item {link!r}", f"{wrong[0]!r} is not one of its options",
+                    near = [o for o in options if o == re.sub(_SEPARATORS, "-", wrong[0].strip().lower())]
+                    hint = f" (codes are case-sensitive: {near[0]})" if near else ""
+                    raise ResponseError(f"item {link!r}", f"{show(wrong[0])} is not one of its options{hint}",
                                         "accepted: " + ", ".join(options))
             elif link == "duration_days":
                 record["duration"] = _duration_text(link, answers)
@@ -555,6 +778,12 @@ def record_from_response(resource: Any) -> tuple[dict[str, Any], list[AnswerErro
         except AnswerError as exc:
             problems.append(exc)
 
+    named -= signs
+    if named and not problems:  # counted, and said: it was not an answer of a checklist
+        problems.append(ResponseError(
+            "QuestionnaireResponse", f"names {', '.join(s for s in RED_FLAGS if s in named)} outside a checklist's "
+            "answers (counted all the same)", "each sign as a valueCoding answer of its checklist item"))
+    signs |= named
     if signs or any(c.id in seen for c in CHECKLISTS):
         record["red_flags"] = [s for s in RED_FLAGS if s in signs]
     missing = [link for link in known if link not in seen]
