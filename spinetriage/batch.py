@@ -381,11 +381,35 @@ class FhirResponses(JsonLines):
 
     def record(self, raw: Any, number: int) -> tuple[Any, str | None, str | None] | None:
         got = super().record(raw, number)
-        if got is None or got[1] is not None or isinstance(got[0], Rescued):
+        if got is None or type(raw) is _Long:
             return got
-        from spinetriage.fhir import read_response
+        if got[1] is None and not isinstance(got[0], Rescued):
+            from spinetriage.fhir import read_response
 
-        return read_response(got[0], got[2])
+            return read_response(got[0], got[2])
+        ident = got[0].get("id") if isinstance(got[0], dict) else None
+        return self.unreadable(raw, number, got[1] or got[2] or "", ident)
+
+    def unreadable(self, raw: bytes, number: int, problem: str, ident: Any) -> tuple[Any, str | None, str | None]:
+        """A line that is not one JSON object, said in FHIR's words: a piece of a pretty-printed
+        file or a JSON array gets the way to one resource a line. An emergency sign named in it
+        still decides, but not one in text for people (the safety net of a RiskAssessment
+        lists every emergency sign in words: no sign of this person's)."""
+        text, _ = _text(raw, number)
+        if problem.startswith("not valid JSON (") and "nested too deeply" not in problem:
+            problem = (problem.split("; each line")[0] + "; batch --input-format fhir reads one resource a line "
+                       "(NDJSON), not pretty-printed JSON: put each on one line, e.g. with jq -c . FILE "
+                       "(for a JSON array of resources: jq -c '.[]' FILE)")
+        elif NOT_AN_OBJECT in problem:
+            problem = problem.replace(NOT_AN_OBJECT, "record: not a JSON object; each line must be one "
+                                      "QuestionnaireResponse, or a Bundle holding one (for a JSON array of "
+                                      "resources: jq -c '.[]' FILE)")
+        return _unreadable(re.sub(_FHIR_TEXT, '""', text), problem, ident)
+
+
+#: A FHIR element holding text for people (a question, a display, a note), as JSON text.
+_FHIR_TEXT = (r'"(?:text|display|div|rationale|mitigation|description|definition|title|prefix|comment)"'
+              r'\s*:\s*"(?:[^"\\]|\\.)*"')
 
 
 # --- CSV --------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """`batch --input-format fhir` on every shape a line can take (issue 16): a malformed line is
 that line's error (or `emergency` when it names an emergency sign), never the end of the run;
-every valid R4 way of writing an emergency sign decides `emergency`.
+every valid R4 way of writing an emergency sign decides `emergency`; a pretty-printed file is
+told that batch reads one resource a line.
 
 Responses come from the Questionnaire of `rules questionnaire` (filled as a forms engine
 would, `test_fhir.fill`) and from what `ask --format fhir` writes.
@@ -320,3 +321,31 @@ def test_a_clean_response_with_a_sign_outside_its_checklist_answers_says_so():
     qr["extension"] = [{"url": "http://example.org/triage-flag", "valueCode": SIGN}]
     line = sandwich(qr)
     assert line["outcome"] == "emergency" and "outside a checklist's answers" in line["ignored"][0]
+
+
+# --- a pretty-printed file ----------------------------------------------------------------------
+
+
+def test_a_pretty_printed_file_is_told_to_put_one_resource_a_line_and_every_line_gets_its_line(tmp_path):
+    calm = _ask_bundle(complete())
+    urgent = _ask_bundle(complete(red_flags=["fever"]))
+    sick = _ask_bundle({"red_flags": [SIGN]})
+    parts = [json.dumps(r, indent=2) for r in (calm, urgent, sick)]
+    path = tmp_path / "results.fhir.json"
+    path.write_text("\n".join(parts) + "\n")
+    proc = run_cli("batch", str(path), "--input-format", "fhir")
+    assert "internal error" not in proc.stderr
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(lines) == sum(1 for line in path.read_text().splitlines() if line.strip())
+    errors = [line for line in lines if "error" in line]
+    assert errors and all("one resource a line" in e["error"] and "jq -c" in e["error"] for e in errors)
+    # the safety net of every RiskAssessment names the emergency signs in words: not a sign of
+    # this person's; the code ticked in the last one still decides
+    before_sick = sum(p.count("\n") + 1 for p in parts[:2])
+    assert not any(line.get("outcome") for line in lines[:before_sick]), lines[:before_sick]
+    assert any(line.get("outcome") == "emergency" for line in lines[before_sick:])
+
+
+def test_a_json_array_of_resources_on_one_line_is_told_how_to_split_it():
+    lines, _ = run_lines([[calm_response(), calm_response()]])
+    assert "jq -c '.[]'" in lines[0]["error"]
