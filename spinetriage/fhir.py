@@ -760,7 +760,7 @@ def record_from_response(resource: Any) -> tuple[dict[str, Any], list[AnswerErro
                 wrong = [c for c in codes if c not in options]
                 if wrong:
                     near = [o for o in options if o == re.sub(_SEPARATORS, "-", wrong[0].strip().lower())]
-                    hint = f" (codes are case-sensitive: {near[0]})" if near else ""
+                    hint = f" (did you mean {near[0]}? codes are written exactly)" if near else ""
                     raise ResponseError(f"item {link!r}", f"{show(wrong[0])} is not one of its options{hint}",
                                         "accepted: " + ", ".join(options))
             elif link == "duration_days":

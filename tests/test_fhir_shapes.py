@@ -279,12 +279,14 @@ def test_without_an_emergency_sign_nested_items_are_an_error_line_naming_them(sh
     assert "nested items" in error and "give each item at the top level" in error, error
 
 
-def test_a_code_in_another_case_without_an_emergency_is_an_error_saying_codes_are_case_sensitive():
+@pytest.mark.parametrize("written", ["Fever", "weight\u2011loss"])
+def test_a_code_written_otherwise_without_an_emergency_is_an_error_with_a_did_you_mean(written):
     qr = fill(QUESTIONNAIRE, complete(red_flags=["fever"]))
     health = next(i for i in qr["item"] if i["linkId"] == "signs-health")
-    health["answer"][0]["valueCoding"]["code"] = "Fever"
+    health["answer"][0]["valueCoding"]["code"] = written
     error = sandwich(qr)["error"]
-    assert "'Fever' is not one of its options" in error and "case-sensitive: fever" in error
+    meant = written.lower().replace("\u2011", "-")
+    assert f"{written!r} is not one of its options (did you mean {meant}?" in error
 
 
 def test_a_bundle_of_several_responses_is_one_record_an_error_without_an_emergency_sign():
