@@ -244,7 +244,7 @@ def test_a_copy_with_a_snapshot_beside_it_is_read_from_its_yaml(tmp_path):
     copy.write_text(TEXT, encoding="utf-8")
     snap = json.loads(snapshot_path(SHIPPED_RULES).read_text(encoding="utf-8"))
     assert snap["text"] == TEXT
-    snap["data"]["version"] = "from-the-snapshot"
+    snap["version"] = "from-the-snapshot"
     snapshot_path(copy).write_text(json.dumps(snap), encoding="utf-8")
     assert load_rules(copy).version == RULES.version != "from-the-snapshot"
     ask = run_cli("ask", *CALM_FLAGS, "--format", "json", "--rules", str(copy))
