@@ -388,7 +388,7 @@ def memory_section(args: argparse.Namespace, tmp: Path, spinetriage: list[str]) 
 
 def scaling_section(args: argparse.Namespace, tmp: Path, spinetriage: list[str]) -> list[bool]:
     probe = subprocess.run(
-        [sys.executable, "-c", "import json; from spinetriage.answers import TIERS; "
+        [sys.executable, "-c", "import json; from spinetriage.core.vocabulary import TIERS; "
          "from spinetriage.rules import default_rules_path as d; "
          "print(json.dumps({'tiers': TIERS, 'shipped': str(d())}))"],
         capture_output=True, text=True, env=CHILD_ENV, check=False)

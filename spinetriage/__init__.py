@@ -23,11 +23,12 @@ TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at st
 
 #: Each public name and the module it lives in.
 _EXPORTS = {
-    "Answers": "answers", "parse_duration": "answers",
-    "Reason": "engine", "Result": "engine", "phase_of": "engine", "triage": "engine", "triage_many": "engine",
-    "AnswerError": "errors", "ExitCode": "errors", "MissingAnswers": "errors", "Problem": "errors",
-    "RulesError": "errors", "SpinetriageError": "errors",
-    "RuleSet": "rules", "load_rules": "rules", "load_rules_text": "rules",
+    "Answers": "core.answers", "parse_duration": "core.parse",
+    "Reason": "core.engine", "Result": "core.engine", "phase_of": "core.engine",
+    "triage": "api", "triage_many": "api",
+    "AnswerError": "core.errors", "ExitCode": "core.errors", "MissingAnswers": "core.errors",
+    "Problem": "core.errors", "RulesError": "core.errors", "SpinetriageError": "core.errors",
+    "RuleSet": "core.ruleset", "load_rules": "rules.load", "load_rules_text": "rules.load",
     "triage_record": "batch",
 }
 
@@ -50,11 +51,16 @@ def __dir__() -> "list[str]":
 if TYPE_CHECKING:
     from typing import Any
 
-    from spinetriage.answers import Answers, parse_duration
-    from spinetriage.engine import Reason, Result, phase_of, triage, triage_many
-    from spinetriage.errors import AnswerError, ExitCode, MissingAnswers, Problem, RulesError, SpinetriageError
+    from spinetriage.core.answers import Answers
+    from spinetriage.core.parse import parse_duration
+    from spinetriage.core.engine import Reason, Result, phase_of
+    from spinetriage.api import triage, triage_many
+    from spinetriage.core.errors import (
+        AnswerError, ExitCode, MissingAnswers, Problem, RulesError, SpinetriageError,
+    )
     from spinetriage.batch import triage_record
-    from spinetriage.rules import RuleSet, load_rules, load_rules_text
+    from spinetriage.core.ruleset import RuleSet
+    from spinetriage.rules.load import load_rules, load_rules_text
 
 __all__ = [
     "Answers", "AnswerError", "ExitCode", "MissingAnswers", "Problem", "Reason", "Result",

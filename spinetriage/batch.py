@@ -26,10 +26,13 @@ from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii
 from typing import IO, Any, Callable, Iterator
 
-from spinetriage.answers import QUESTIONS, TIERS, Answers, AnswerParser, fold_text, show
-from spinetriage.engine import decide, phase_of
-from spinetriage.errors import AnswerError, MissingAnswers
-from spinetriage.rules import RuleSet, load_rules
+from spinetriage.core.vocabulary import QUESTIONS, TIERS
+from spinetriage.core.answers import Answers, AnswerParser
+from spinetriage.core.parse import fold_text, show
+from spinetriage.core.engine import decide, phase_of
+from spinetriage.core.errors import AnswerError, MissingAnswers
+from spinetriage.core.ruleset import RuleSet
+from spinetriage.rules.load import load_rules
 
 INPUT_FORMATS = ("jsonl", "csv", "fhir")
 CHUNK = 1 << 16

@@ -21,9 +21,11 @@ import typer
 from typer.core import TyperCommand
 
 from spinetriage import _version
-from spinetriage.answers import QUESTIONS, Answers, longer_than_life, parse_answer, parse_duration, valid_signs
+from spinetriage.core.vocabulary import QUESTIONS
+from spinetriage.core.answers import Answers
+from spinetriage.core.parse import longer_than_life, parse_answer, parse_duration, valid_signs
 from spinetriage.environment import ClosedStream, Environment, env, json_safe, prepare_process, visible
-from spinetriage.errors import AnswerError, ExitCode, MissingAnswers, RulesError, SpinetriageError
+from spinetriage.core.errors import AnswerError, ExitCode, MissingAnswers, RulesError, SpinetriageError
 
 PROG = "spinetriage"
 
@@ -62,7 +64,7 @@ def _report_rules_error(exc: RulesError, stream: IO[str]) -> None:
     texts: dict[str, str] = {}
     for problem in exc.problems:
         if problem.file not in texts and problem.line:
-            from spinetriage.rules import read_rules_bytes  # never waits on a pipe or reads a device
+            from spinetriage.rules.load import read_rules_bytes  # never waits on a pipe or reads a device
 
             try:
                 texts[problem.file] = read_rules_bytes(problem.file).decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
@@ -268,7 +270,7 @@ def _completer(key: str) -> Callable[[str], list[tuple[str, str]]]:
     Called only when the shell asks (_SPINETRIAGE_COMPLETE is set), never at start-up."""
 
     def complete(incomplete: str) -> list[tuple[str, str]]:
-        from spinetriage.answers import TIERS
+        from spinetriage.core.vocabulary import TIERS
 
         question = QUESTIONS[key]
         head, comma, last = incomplete.rpartition(",") if question.kind == "set" else ("", "", incomplete)
@@ -301,7 +303,7 @@ class AskCommand(TyperCommand):
 
     def format_epilog(self, ctx: Any, formatter: Any) -> None:
         super().format_epilog(ctx, formatter)
-        from spinetriage.answers import RED_FLAGS, TIERS
+        from spinetriage.core.vocabulary import RED_FLAGS, TIERS
 
         for tier, heading in self.TIER_HEADINGS:
             with formatter.section(heading):
@@ -344,8 +346,8 @@ def ask(
     force: bool = typer.Option(False, "--force", help="With --output: replace an existing file."),
 ) -> None:
     from spinetriage import report
-    from spinetriage.engine import build_result, decide, matching
-    from spinetriage.rules import load_rules
+    from spinetriage.core.engine import build_result, decide, matching
+    from spinetriage.rules.load import load_rules
 
     e = env()
     if plain:
@@ -715,7 +717,7 @@ def batch(
         help="Worker processes (default: the number of cores); the output is exactly that of one process."),
 ) -> None:
     from spinetriage import batch as core
-    from spinetriage.rules import load_rules
+    from spinetriage.rules.load import load_rules
 
     e = env()
     workers = _jobs(jobs, e)
@@ -823,7 +825,7 @@ def rules_validate(
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors (exit 3)."),
 ) -> None:
     from spinetriage.rules.examples import warnings_for
-    from spinetriage.rules import load_rules
+    from spinetriage.rules.load import load_rules
 
     e = env()
     ruleset = load_rules(path)
@@ -843,7 +845,7 @@ def rules_validate(
 @_guard
 def rules_test(path: Optional[str] = RULES_PATH) -> None:
     from spinetriage.rules.examples import run_cases
-    from spinetriage.rules import load_rules
+    from spinetriage.rules.load import load_rules
 
     e = env()
     ruleset = load_rules(path)
@@ -863,7 +865,8 @@ def rules_list(
     path: Optional[str] = RULES_PATH,
     fmt: str = typer.Option("text", "--format", metavar="FORMAT", help="text or json."),
 ) -> None:
-    from spinetriage.rules import condition_text, load_rules
+    from spinetriage.core.ruleset import condition_text
+    from spinetriage.rules.load import load_rules
 
     e = env()
     fmt = _choice("--format", fmt, ("text", "json"))
@@ -884,7 +887,7 @@ def rules_list(
 @_guard
 def rules_questionnaire(path: Optional[str] = RULES_PATH) -> None:
     from spinetriage import fhir
-    from spinetriage.rules import load_rules
+    from spinetriage.rules.load import load_rules
 
     _write_json(fhir.questionnaire(load_rules(path)), env())
 
@@ -895,7 +898,7 @@ def rules_questionnaire(path: Optional[str] = RULES_PATH) -> None:
 @_guard
 def rules_codesystem(path: Optional[str] = RULES_PATH) -> None:
     from spinetriage import fhir
-    from spinetriage.rules import load_rules
+    from spinetriage.rules.load import load_rules
 
     _write_json(fhir.codesystem(load_rules(path)), env())
 
@@ -919,7 +922,7 @@ def rules_diff(
     fmt: str = typer.Option("text", "--format", metavar="FORMAT", help="text or json."),
 ) -> None:
     from spinetriage import batch as core
-    from spinetriage.rules import load_rules
+    from spinetriage.rules.load import load_rules
     from spinetriage.rules.diff import diff_rules, to_text
 
     e = env()

@@ -21,10 +21,13 @@ from functools import lru_cache
 from typing import Any, Mapping
 
 from spinetriage._version import __version__
-from spinetriage.answers import CHECKLISTS, QUESTIONS, RED_FLAGS, TIERS, UNITS, Answers, Checklist, show
-from spinetriage.engine import Result
-from spinetriage.errors import AnswerError
-from spinetriage.rules import PHASES, RuleSet, load_rules
+from spinetriage.core.vocabulary import CHECKLISTS, QUESTIONS, RED_FLAGS, TIERS, UNITS, Checklist
+from spinetriage.core.answers import Answers
+from spinetriage.core.parse import show
+from spinetriage.core.engine import Result
+from spinetriage.core.errors import AnswerError
+from spinetriage.core.ruleset import PHASES, RuleSet
+from spinetriage.rules.load import load_rules
 
 BASE = "https://spinetriage.example/fhir"
 CODESYSTEM_URL = f"{BASE}/CodeSystem/spinetriage"

@@ -11,7 +11,7 @@ from datetime import date
 from html import escape
 
 from spinetriage._version import __version__
-from spinetriage.engine import Result
+from spinetriage.core.engine import Result
 from spinetriage.report import ENDED_EARLY, LABELS, LIMITS_HEADING, NO_REASON, answer_text, headline, sections
 
 CSS = """

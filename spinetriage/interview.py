@@ -18,15 +18,14 @@ from rich.table import Table
 from rich.text import Text
 
 from spinetriage import report
-from spinetriage.answers import (
-    CHECKLISTS, QUESTIONS, RED_FLAGS, TIERS, Answers, Checklist, fold_text, format_duration, longer_than_life,
-    parse_answer, parse_duration,
-)
-from spinetriage.engine import matching
+from spinetriage.core.vocabulary import CHECKLISTS, QUESTIONS, RED_FLAGS, TIERS, Checklist
+from spinetriage.core.answers import Answers
+from spinetriage.core.parse import fold_text, format_duration, longer_than_life, parse_answer, parse_duration
+from spinetriage.core.engine import matching
 from spinetriage.environment import visible
-from spinetriage.errors import AnswerError
+from spinetriage.core.errors import AnswerError
 from spinetriage.render import console_for, hanging
-from spinetriage.rules import RuleSet
+from spinetriage.core.ruleset import RuleSet
 
 if TYPE_CHECKING:
     from spinetriage.environment import Environment

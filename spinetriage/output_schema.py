@@ -20,8 +20,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from spinetriage.answers import MAX_DURATION_DAYS, QUESTIONS
-from spinetriage.rules import ID_PATTERN, OUTCOME_IDS, PHASES
+from spinetriage.core.vocabulary import MAX_DURATION_DAYS, QUESTIONS
+from spinetriage.core.ruleset import ID_PATTERN, OUTCOME_IDS, PHASES
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 BASE_ID = "https://spinetriage.invalid/schemas/"

@@ -40,7 +40,7 @@ import time
 from typing import Any, Callable, Iterator
 
 from spinetriage.batch import Triager, triage_lines
-from spinetriage.rules import RuleSet
+from spinetriage.core.ruleset import RuleSet
 
 _FAILED = "failed"  # a worker's reply when triaging a block raised (a bug): the exception follows
 _STOPS = tuple(s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None)

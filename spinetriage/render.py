@@ -17,7 +17,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from spinetriage import report
-from spinetriage.engine import Result
+from spinetriage.core.engine import Result
 from spinetriage.environment import visible
 
 if TYPE_CHECKING:

@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from conftest import CALM, run_cli
 from spinetriage import AnswerError, Answers, MissingAnswers, triage
 from spinetriage import batch
-from spinetriage.answers import RED_FLAGS, parse_duration
-from spinetriage.rules import load_rules
+from spinetriage.core.vocabulary import RED_FLAGS
+from spinetriage.core.parse import parse_duration
+from spinetriage.rules.load import load_rules
 
 RULES = load_rules()
 SUMMARY = re.compile(r"^\d+ records?(: \d+ [a-z-]+(, \d+ [a-z-]+)*)?; \d+ errors?$")

@@ -5,9 +5,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spinetriage import MissingAnswers, triage
-from spinetriage.answers import EMERGENCY_SIGNS, RED_FLAGS, RISK_FACTORS, Answers
-from spinetriage.engine import phase_of
-from spinetriage.rules import OUTCOME_IDS, evaluate3, load_rules
+from spinetriage.core.vocabulary import EMERGENCY_SIGNS, RED_FLAGS, RISK_FACTORS
+from spinetriage.core.answers import Answers
+from spinetriage.core.engine import phase_of
+from spinetriage.core.ruleset import OUTCOME_IDS, evaluate3
+from spinetriage.rules.load import load_rules
 
 RULES = load_rules()
 RANK = {o: i for i, o in enumerate(OUTCOME_IDS)}  # 0 is the most urgent

@@ -20,8 +20,8 @@ from fhir.resources.R4B.riskassessment import RiskAssessment
 
 from conftest import CALM, CALM_FLAGS, run_cli
 from spinetriage import AnswerError, batch, fhir, triage
-from spinetriage.answers import CHECKLISTS, QUESTIONS, RED_FLAGS, TIERS
-from spinetriage.rules import load_rules
+from spinetriage.core.vocabulary import CHECKLISTS, QUESTIONS, RED_FLAGS, TIERS
+from spinetriage.rules.load import load_rules
 
 RULES = load_rules()
 QUESTIONNAIRE = fhir.questionnaire(RULES)

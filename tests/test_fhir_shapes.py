@@ -20,7 +20,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from conftest import run_cli
 from spinetriage import batch, fhir, triage
-from spinetriage.rules import load_rules
+from spinetriage.rules.load import load_rules
 from test_fhir import QUESTIONNAIRE, complete, fill
 
 RULES = load_rules()

@@ -13,10 +13,10 @@ import pytest
 
 from conftest import CALM_FLAGS, run_cli
 from spinetriage import triage
-from spinetriage.engine import Reason
+from spinetriage.core.engine import Reason
 from spinetriage.htmlpage import to_html
 from spinetriage.report import LABELS
-from spinetriage.rules import load_rules
+from spinetriage.rules.load import load_rules
 
 RULES = load_rules()
 DAY = date(2026, 11, 27)

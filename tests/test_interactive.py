@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from spinetriage.answers import CHECKLISTS
+from spinetriage.core.vocabulary import CHECKLISTS
 
 pexpect = pytest.importorskip("pexpect")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from spinetriage.answers import CHECKLISTS
+from spinetriage.core.vocabulary import CHECKLISTS
 from test_interactive import ask, flat  # noqa: F401 - ask is a fixture
 
 pexpect = pytest.importorskip("pexpect")
@@ -85,9 +85,9 @@ def test_each_checklist_screen_fits_the_terminal(ask, cols, rows):
 
 def test_a_result_stopped_at_a_prompt_leaves_unasked_checklists_out_of_the_fhir_response():
     from spinetriage import fhir
-    from spinetriage.answers import Answers
-    from spinetriage.engine import build_result, matching
-    from spinetriage.rules import load_rules
+    from spinetriage.core.answers import Answers
+    from spinetriage.core.engine import build_result, matching
+    from spinetriage.rules.load import load_rules
 
     rules = load_rules()
     answers = Answers(location=["neck"], duration_days=3, radiation="none", recurrent=False,

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import CALM, CALM_FLAGS, run_cli
 from spinetriage import batch, load_rules, triage_many, triage_record
-from spinetriage.rules import default_rules_path
+from spinetriage.rules.load import default_rules_path
 
 RULES = load_rules()
 HEADER = "id,location,duration,radiation,recurrent,limits_activities,age,red_flags\n"

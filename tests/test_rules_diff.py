@@ -9,8 +9,8 @@ from collections import Counter
 import pytest
 
 from conftest import ROOT, SHIPPED_RULES, run_cli
-from spinetriage.answers import Answers
-from spinetriage.rules import load_rules, load_rules_text
+from spinetriage.core.answers import Answers
+from spinetriage.rules.load import load_rules, load_rules_text
 from spinetriage.rules import diff as diff_module
 from spinetriage.rules.diff import NO_RESULT, diff_rules
 

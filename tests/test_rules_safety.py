@@ -22,9 +22,12 @@ import pytest
 
 from conftest import CALM, CALM_FLAGS, SHIPPED_RULES
 from spinetriage import RulesError, load_rules, load_rules_text
-from spinetriage.answers import EMERGENCY_SIGNS, TIERS, URGENT_SIGNS, Answers
-from spinetriage.errors import Problem
-from spinetriage.rules import MAX_RULES_BYTES, evaluate3, safety_problems, snapshot_path
+from spinetriage.core.vocabulary import EMERGENCY_SIGNS, TIERS, URGENT_SIGNS
+from spinetriage.core.answers import Answers
+from spinetriage.core.errors import Problem
+from spinetriage.rules.load import MAX_RULES_BYTES, snapshot_path
+from spinetriage.core.ruleset import evaluate3
+from spinetriage.rules.safety import safety_problems
 
 TEXT = SHIPPED_RULES.read_text(encoding="utf-8")
 RULES = load_rules(SHIPPED_RULES)
@@ -386,7 +389,7 @@ def test_a_large_rules_file_matches_exactly_as_the_rules_say():
     """Beyond a few hundred rules the matcher is generated in parts: still every rule, in order."""
     import random
 
-    from spinetriage.rules import model
+    from spinetriage.core import ruleset as model
 
     big = load_rules_text(generated_rules(3 * model._CHUNK + 17), "big.yaml")
     rnd = random.Random(5)

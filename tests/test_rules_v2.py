@@ -15,9 +15,13 @@ from typer.testing import CliRunner
 
 from conftest import CALM, CALM_FLAGS, run_cli
 from spinetriage import triage
-from spinetriage.answers import CHECKLISTS, EMERGENCY_SIGNS, RED_FLAGS, RISK_FACTORS, TIERS, URGENT_SIGNS, Answers
+from spinetriage.core.vocabulary import (
+    CHECKLISTS, EMERGENCY_SIGNS, RED_FLAGS, RISK_FACTORS, TIERS, URGENT_SIGNS,
+)
+from spinetriage.core.answers import Answers
 from spinetriage.cli import app
-from spinetriage.rules import OUTCOME_IDS, load_rules
+from spinetriage.core.ruleset import OUTCOME_IDS
+from spinetriage.rules.load import load_rules
 
 RULES = load_rules()
 RANK = {o: i for i, o in enumerate(OUTCOME_IDS)}

@@ -13,10 +13,12 @@ from hypothesis import strategies as st
 
 from conftest import CALM, run_cli
 from spinetriage import triage
-from spinetriage.answers import CHECKLISTS, RED_FLAGS, TIERS, Answers
+from spinetriage.core.vocabulary import CHECKLISTS, RED_FLAGS, TIERS
+from spinetriage.core.answers import Answers
 from spinetriage.rules.examples import warnings_for
-from spinetriage.errors import RulesError
-from spinetriage.rules import OUTCOME_IDS, default_rules_path, load_rules, load_rules_text
+from spinetriage.core.errors import RulesError
+from spinetriage.core.ruleset import OUTCOME_IDS
+from spinetriage.rules.load import default_rules_path, load_rules, load_rules_text
 
 RULES = load_rules()
 RANK = {o: i for i, o in enumerate(OUTCOME_IDS)}

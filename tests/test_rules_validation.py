@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from spinetriage import RulesError, load_rules, load_rules_text
 from spinetriage.rules.examples import run_case, run_cases, warnings_for
-from spinetriage.rules import ID_PATTERN
+from spinetriage.core.ruleset import ID_PATTERN
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "rules" / "spine-pain.yaml"

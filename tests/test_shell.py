@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from spinetriage.answers import RED_FLAGS, TIERS
+from spinetriage.core.vocabulary import RED_FLAGS, TIERS
 
 
 def complete(shell: str, line: str) -> subprocess.CompletedProcess:

@@ -4,7 +4,8 @@ import subprocess
 import sys
 
 from conftest import SHIPPED_RULES
-from spinetriage.rules import load_rules_text, snapshot, snapshot_path
+from spinetriage.rules.load import load_rules_text, snapshot_path
+from spinetriage.rules import snapshot
 from spinetriage.rules.load import _load_path
 
 

@@ -16,7 +16,7 @@ import pytest
 from conftest import CALM
 from spinetriage import AnswerError, MissingAnswers, Problem, RulesError, load_rules, triage_record
 from spinetriage import batch
-from spinetriage.answers import RED_FLAGS
+from spinetriage.core.vocabulary import RED_FLAGS
 
 RULES = load_rules()
 EMERGENCY = {"id": "e", "red_flags": ["saddle-numbness"]}

@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from spinetriage.answers import CHECKLISTS, EMERGENCY_SIGNS, RISK_FACTORS, URGENT_SIGNS  # noqa: E402
+from spinetriage.core.vocabulary import CHECKLISTS, EMERGENCY_SIGNS, RISK_FACTORS, URGENT_SIGNS  # noqa: E402
 
 TIER_TITLES = (
     ("Emergency signs", "any one alone gives `emergency`, and at a prompt ends the questions.", EMERGENCY_SIGNS),
@@ -43,14 +43,14 @@ def red_flag_tables() -> str:
 
 def limits() -> str:
     """The shipped rules' stated limits: what the tool keeps on purpose and cannot ask yet."""
-    from spinetriage.rules import load_rules
+    from spinetriage.rules.load import load_rules
 
     return "\n".join(f"- {text}" for text in load_rules().limits)
 
 
 def rules_history() -> str:
     """What the change from rules version 2 to 3 moved, as ``rules diff`` prints it."""
-    from spinetriage.rules import load_rules
+    from spinetriage.rules.load import load_rules
     from spinetriage.rules.diff import diff_rules, to_text
 
     old = load_rules(ROOT / "tests" / "fixtures" / "spine-pain-2026.11.27.yaml")

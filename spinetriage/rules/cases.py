@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from spinetriage.answers import QUESTIONS, Answers, parse_duration
-from spinetriage.errors import AnswerError
+from spinetriage.core.vocabulary import QUESTIONS
+from spinetriage.core.answers import Answers
+from spinetriage.core.parse import parse_duration
+from spinetriage.core.errors import AnswerError
 from spinetriage.rules.hints import suggest as _suggest
-from spinetriage.rules.model import CASE_KEYS, OUTCOME_IDS, Case
+from spinetriage.core.ruleset import CASE_KEYS, OUTCOME_IDS, Case
 
 
 class CaseChecks:

@@ -9,9 +9,8 @@ from typing import Any
 from spinetriage.rules.cases import CaseChecks
 from spinetriage.rules.conditions import ConditionChecks
 from spinetriage.rules.hints import closest, suggest as _suggest
-from spinetriage.rules.model import (
-    OUTCOME_IDS, OUTCOME_KEYS, PHASE_KEYS, PHASES, RULE_KEYS, SAFETY_KEYS, TOP_KEYS, _ID,
-    Outcome, Rule, RuleSet, _compile,
+from spinetriage.core.ruleset import (
+    OUTCOME_IDS, OUTCOME_KEYS, PHASE_KEYS, PHASES, RULE_KEYS, SAFETY_KEYS, TOP_KEYS, _ID, Outcome, Rule, RuleSet, _compile,
 )
 from spinetriage.rules.safety import safety_problems
 from spinetriage.rules.source import Source

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from spinetriage.answers import QUESTIONS, parse_duration
-from spinetriage.errors import AnswerError
+from spinetriage.core.vocabulary import QUESTIONS
+from spinetriage.core.parse import parse_duration
+from spinetriage.core.errors import AnswerError
 from spinetriage.rules.hints import suggest as _suggest
-from spinetriage.rules.model import OPERATORS, Condition
+from spinetriage.core.ruleset import OPERATORS, Condition
 
 #: The article's first criterion: pain that has lasted 4 weeks or more "persists beyond a few weeks".
 PERSISTS_DAYS = 28

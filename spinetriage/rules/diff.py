@@ -25,8 +25,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
-from spinetriage.answers import QUESTIONS, RED_FLAGS, Answers
-from spinetriage.rules.model import Condition, RuleSet
+from spinetriage.core.vocabulary import QUESTIONS, RED_FLAGS
+from spinetriage.core.answers import Answers
+from spinetriage.core.ruleset import Condition, RuleSet
 from spinetriage.rules.safety import CALM_ANSWERS
 
 #: What an answer set that gives no result (answers missing, no emergency) counts as.
@@ -274,7 +275,7 @@ def _space(diff: Diff) -> None:
 
 
 def _outcome(answers: Answers, ruleset: RuleSet) -> tuple[str, str | None]:
-    from spinetriage.engine import matching
+    from spinetriage.core.engine import matching
 
     matched = matching(answers, ruleset)
     if matched is None:

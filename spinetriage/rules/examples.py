@@ -7,10 +7,11 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from spinetriage.answers import QUESTIONS, Answers
-from spinetriage.engine import matching
-from spinetriage.errors import Problem
-from spinetriage.rules.model import Case, Condition, Rule, RuleSet, evaluate3
+from spinetriage.core.vocabulary import QUESTIONS
+from spinetriage.core.answers import Answers
+from spinetriage.core.engine import matching
+from spinetriage.core.errors import Problem
+from spinetriage.core.ruleset import Case, Condition, Rule, RuleSet, evaluate3
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
-from spinetriage.errors import Problem, RulesError
-from spinetriage.rules.checker import Checker
-from spinetriage.rules.model import RuleSet
+from spinetriage.core.errors import Problem, RulesError
+from spinetriage.core.ruleset import RuleSet
 
 #: The largest rules file read (the shipped one is under 30 KiB; 10,000 rules take about 4 MiB),
 #: so that a wrong path (a huge file, a device, a pipe) is refused instead of read for ever.
@@ -227,6 +226,7 @@ def load_rules_text(text: str, file: str = "<rules>") -> RuleSet:
 
 def _load_text(text: str, file: str) -> RuleSet:
     from spinetriage.rules import yamlsrc  # PyYAML is imported only when a file is parsed
+    from spinetriage.rules.checker import Checker  # nor are the checks: the snapshot needs none
 
     _refuse_forbidden_chars(text, file)
     src = yamlsrc.load(text, file)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from spinetriage.errors import Problem
+from spinetriage.core.errors import Problem
 
 Path = tuple  # a path of keys and indexes from the top of the document
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from spinetriage.errors import Problem
+from spinetriage.core.errors import Problem
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TAG = "tag:yaml.org,2002:"

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from spinetriage.answers import QUESTIONS, Answers
-from spinetriage.rules.source import Source
+from spinetriage.core.answers import Answers
+from spinetriage.core.vocabulary import QUESTIONS
+
+if TYPE_CHECKING:
+    from spinetriage.rules.source import Source  # the document a RuleSet was read from, if any
 
 #: The outcome ladder of the public contract, most urgent first.
 OUTCOME_IDS = ("emergency", "urgent", "doctor", "physical-therapy", "self-care")

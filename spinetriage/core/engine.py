@@ -8,13 +8,12 @@ ends the questions); otherwise ``MissingAnswers`` names what is needed.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
-from spinetriage.answers import Answers
-from spinetriage.errors import AnswerError, MissingAnswers, SpinetriageError
-from spinetriage.rules import RuleSet, load_rules
+from spinetriage.core.answers import Answers
+from spinetriage.core.errors import AnswerError, MissingAnswers, SpinetriageError
+from spinetriage.core.ruleset import RuleSet
 
 ACUTE_BELOW_DAYS = 28  # under 4 weeks
 CHRONIC_FROM_DAYS = 84  # 12 weeks or more
@@ -126,30 +125,14 @@ def build_result(answers: Answers, rules: RuleSet, matched: tuple[int, ...], sto
     )
 
 
-def triage(answers: Answers | Mapping[str, Any], rules: RuleSet | None = None) -> Result:
+def evaluate(answers: Answers | Mapping[str, Any], rules: RuleSet) -> Result:
     """Triage one answer set (an ``Answers`` or a mapping with the JSON ``answers`` keys).
 
     Raises ``AnswerError`` for a value that is not accepted and ``MissingAnswers`` when an
-    answer is missing and no emergency rule has matched yet.
+    answer is missing and no emergency rule has matched yet. ``spinetriage.triage`` is this with
+    the shipped rules by default.
     """
-    rules = rules or load_rules()
     errors: list[AnswerError] = []
     if not isinstance(answers, Answers):
         answers, errors = Answers.parse_each(answers)
     return build_result(answers, rules, decide(answers, rules, errors))
-
-
-def triage_many(records: Iterable[Any], rules: RuleSet | str | None = None) -> Iterator[dict[str, Any]]:
-    """Triage many records lazily: one dict per item, whatever the item is, in order.
-
-    Each dict is exactly what ``triage_record`` returns for that item (the line ``spinetriage
-    batch`` writes, ``line`` None): an outcome, or an error naming what is wrong. An item that
-    is not a mapping (None, a number, a list) is an error line; it never stops the ones after it.
-    ``rules`` as for ``triage_record``: a RuleSet, a rules file's path, or None for the shipped rules.
-    """
-    from spinetriage.batch import triage_record
-
-    if rules is None or isinstance(rules, (str, os.PathLike)):
-        rules = load_rules(rules)
-    for record in records:
-        yield triage_record(record, rules)

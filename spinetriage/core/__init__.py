@@ -1,0 +1,13 @@
+"""The core: what the answers are and how rules decide on them. Pure Python.
+
+What lives here:
+    vocabulary  each answer, its values and words; the red-flag ids in their tiers; the checklists
+    parse       text to an answer's value (the one parser of flags, prompts, batch and the library)
+    answers     Answers, and AnswerParser, which reads a whole record into them
+    ruleset     the compiled rules: outcomes, rules, cases; conditions evaluated and compiled
+    engine      evaluate answers against a RuleSet: the outcome, its reasons, the safety net
+    errors      every error with its exit code (ExitCode), and Problem (file:line:col: message)
+
+May import: the standard library and ``spinetriage.core`` only: no Typer, Rich or PyYAML, no
+file reading, no terminal. Everything else in spinetriage builds on it.
+"""

@@ -1,0 +1,199 @@
+"""The questions: each answer, the values it takes and their words, the red-flag ids in their
+tiers, and the themed checklists the interview asks them in.
+
+This is the vocabulary the rules are checked against (a condition on an answer or a value
+not listed here is a load error). The words are what a person reads at the prompts, in
+reports and in help; the ids are what scripts give (CONTRACT.md, "Red-flag ids").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Mapping
+
+# --- the vocabulary -------------------------------------------------------------------
+
+LOCATIONS: dict[str, str] = {
+    "neck": "neck (cervical spine)",
+    "mid-back": "mid-back, between the shoulder blades (thoracic spine)",
+    "lower-back": "lower back (lumbar spine)",
+}
+LOCATION_ALIASES = {"cervical": "neck", "thoracic": "mid-back", "lumbar": "lower-back"}
+
+RADIATION: dict[str, str] = {
+    "none": "no, it stays in the back or neck",
+    "arms": "into one or both arms",
+    "legs": "into one or both legs",
+    "arms-and-legs": "into arms and legs",
+}
+
+# The checklist answers (red-flag ids of CONTRACT.md, "Red-flag ids"), in three tiers.
+# The words are what a person reads at the prompts, in reports and in help.
+EMERGENCY_SIGNS: dict[str, str] = {
+    "saddle-numbness": "numbness or tingling between your legs, around your genitals, back passage or buttocks",
+    "bladder-bowel": "new trouble starting to pee, leaking urine, or losing control of your bowels",
+    "sexual-dysfunction": "new loss of feeling in your genitals, or new erection or ejaculation problems",
+    "both-legs": "new pain, numbness, tingling or weakness in both legs",
+    "both-arms": "numbness, tingling or weakness in both arms or both hands that started or got worse "
+                 "in the last few days",
+    "rapid-weakness": "weakness or numbness in your arms or legs that is getting worse quickly, "
+                      "or a sudden loss of coordination",
+    "major-trauma": "the pain began after a serious injury: a crash at speed in a car, on a bike or motorbike, "
+                    "a fall from 1 metre (3 feet) or higher, such as off a ladder or a wall, or down 5 or more "
+                    "stairs, diving into shallow water, or a heavy blow to the head or neck",
+    "chest-pain": "chest pain or tightness; or pain in your chest, upper back, jaw or arm that comes on with "
+                  "effort and settles within minutes of rest; or the pain comes with sweating, feeling sick "
+                  "or breathlessness",
+    "sudden-severe": "the pain came on suddenly and severely for no reason (not while lifting, bending, "
+                     "twisting or after an injury), at full strength within seconds or minutes, or it feels "
+                     "tearing or ripping",
+    "faint-collapse": "you fainted or collapsed, or you feel faint, cold and clammy, or suddenly very unwell",
+    "meningitis-signs": "a fever with a stiff neck, or a fever with a bad headache and a dislike of bright light",
+    "stroke-signs": "face drooping, arm weakness, slurred speech, double vision, or a sudden severe headache, "
+                    "now or in the last 2 weeks",
+    "abdominal-pulsing": "a throbbing or pulsing feeling in your belly",
+    "pregnancy-warning": "you are pregnant, with tightenings or pain that comes and goes in waves, constant "
+                         "severe pain, a bump that feels hard and tender, bleeding, fluid leaking, or the baby "
+                         "moving less",
+}
+URGENT_SIGNS: dict[str, str] = {
+    "fever": "a fever of 38 °C or more, or feeling hot and shivery",
+    "infection-risk": "you inject drugs; or have a weakened immune system (chemotherapy, long-term steroid "
+                      "tablets or injections, not inhalers or creams; an organ transplant; HIV); or had spinal "
+                      "surgery or an injection into the spine (including an epidural or lumbar puncture, but "
+                      "not an epidural for childbirth) in the last 3 months; or a serious infection or a "
+                      "hospital stay in the last 3 months (diabetes alone does not count)",
+    "cancer-history": "you have ever had cancer, including melanoma (basal cell and squamous cell skin "
+                      "cancers, and pre-cancer cells such as CIN, do not count)",
+    "weight-loss": "you have lost weight without trying",
+    "night-pain": "constant pain that no rest or position eases; pain that wakes you every night whatever "
+                  "position you lie in and does not ease when you get up and move about; or pain getting "
+                  "steadily worse over weeks despite treatment",
+    "limb-weakness": "one arm or leg getting weaker: foot slapping, tripping, weak grip",
+    "clumsy-hands": "both your hands becoming numb or clumsy over weeks or months (dropping things, trouble "
+                    "with buttons), or your walking becoming unsteady",
+    "fragility-fracture": "you have thin bones (osteoporosis) or take steroid tablets long-term, and new pain "
+                          "began in the last few weeks after a minor fall, lift, cough or twist, or for no "
+                          "reason",
+    "lump-deformity": "a new lump or swelling on your spine that you or others can see, or a change in the "
+                      "shape of your back (a tender knot in a muscle is not one)",
+    "rash": "a new rash or blisters in a band on one side of your body, on or near the painful area",
+    "kidney-signs": "pain in one side below the ribs that comes in waves and spreads to the groin, pain or "
+                    "burning when you pee, or blood in your pee",
+    "belly-pain": "pain in your belly (tummy) as well as the back pain",
+    "breathing-pain": "sharp pain in your chest or upper back when you breathe in, or coughing up blood",
+}
+RISK_FACTORS: dict[str, str] = {
+    "minor-injury": "the pain began after a fall, a knock or blow, or an accident that was not serious "
+                    "(lifting or bending alone does not count)",
+    "blood-thinners": "you take blood thinners (such as warfarin, apixaban, rivaroxaban, edoxaban, dabigatran "
+                      "or heparin injections), or have a bleeding disorder",
+    "stiff-spine": "you have ankylosing spondylitis, or a fused or very stiff spine (including after spinal "
+                   "fusion surgery)",
+    "pregnant": "you are pregnant, or had a baby in the last 6 weeks",
+    "inflammatory-pain": "back pain that movement eases and rest does not, with morning stiffness over 30 "
+                         "minutes, psoriasis, an inflamed eye (uveitis), Crohn's disease or colitis, or a "
+                         "parent, brother or sister with ankylosing spondylitis",
+}
+RED_FLAGS: dict[str, str] = {**EMERGENCY_SIGNS, **URGENT_SIGNS, **RISK_FACTORS}
+#: The tier of each red-flag id: "emergency" and "urgent" name the least outcome that sign
+#: alone must lead to (the rules checker holds every rules file to it); "risk" counts only
+#: as the rules say, mostly together with other answers.
+TIERS: dict[str, str] = {
+    **{k: "emergency" for k in EMERGENCY_SIGNS},
+    **{k: "urgent" for k in URGENT_SIGNS},
+    **{k: "risk" for k in RISK_FACTORS},
+}
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """One short themed checklist of red-flag ids, as the interview asks it.
+
+    ``before_questions``: asked before the article's questions (the emergency signs come
+    first); the others after them. The checklists together hold every red-flag id once.
+    """
+
+    id: str  # stable: the FHIR Questionnaire's linkId
+    heading: str
+    question: str
+    items: tuple[str, ...]
+    before_questions: bool
+
+
+CHECKLISTS: tuple[Checklist, ...] = (
+    Checklist("signs-nerves", "Emergency signs: nerves", "First, safety. Do you have any of these now?",
+              ("saddle-numbness", "bladder-bowel", "sexual-dysfunction", "both-legs", "both-arms",
+               "rapid-weakness"), True),
+    Checklist("signs-heart", "Emergency signs: heart, blood vessels and head", "Do you have any of these now?",
+              ("chest-pain", "sudden-severe", "faint-collapse", "abdominal-pulsing", "stroke-signs",
+               "meningitis-signs", "pregnancy-warning"), True),
+    Checklist("signs-injury", "Injury, bones and blood thinners", "Do any of these apply to you?",
+              ("major-trauma", "minor-injury", "fragility-fracture", "stiff-spine", "blood-thinners"), True),
+    Checklist("signs-health", "Infection, cancer and general health", "Do any of these apply to you?",
+              ("fever", "infection-risk", "cancer-history", "weight-loss", "night-pain", "lump-deformity",
+               "rash"), False),
+    Checklist("signs-other", "Weakness, belly, breathing, pregnancy", "Do any of these apply to you?",
+              ("limb-weakness", "clumsy-hands", "kidney-signs", "belly-pain", "breathing-pain", "pregnant",
+               "inflammatory-pain"), False),
+)
+
+MAX_DURATION_DAYS = 100 * 365
+AGE_RANGE = (1, 120)
+
+UNITS = {
+    "d": 1, "day": 1, "days": 1,
+    "w": 7, "wk": 7, "wks": 7, "week": 7, "weeks": 7,
+    "m": 30, "mo": 30, "month": 30, "months": 30,
+    "y": 365, "yr": 365, "yrs": 365, "year": 365, "years": 365,
+}
+_DURATION = re.compile(r"\s*([+-]?)\s*(\d+(?:[.,]\d*)?|[.,]\d+)\s*([a-z]*)\s*", re.IGNORECASE)
+DURATION_ACCEPTED = (
+    "use a whole number with a unit: 3d, 2w, 4m, 1y (or 3 days, 2 weeks, 1 month, 1 year); "
+    "0d means it began today; at most 100 years"
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One answer: its key in the answers, its flag, its kind and accepted values."""
+
+    key: str
+    flag: str
+    kind: str  # "set", "choice", "bool", "int"
+    choices: Mapping[str, str] = field(default_factory=dict)  # value -> plain words
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    bounds: tuple[int, int] | None = None
+
+    def accepted(self) -> str:
+        if self.kind == "bool":
+            return "accepted: true or false (yes or no)"
+        if self.key == "duration_days":
+            return DURATION_ACCEPTED
+        if self.kind == "int":
+            lo, hi = self.bounds or (0, 0)
+            return f"accepted: a whole number from {lo} to {hi}"
+        names = list(self.choices)
+        text = "accepted: " + ", ".join(names)
+        if self.aliases:
+            text += " (also " + ", ".join(f"{a} = {v}" for a, v in self.aliases.items()) + ")"
+        return text
+
+    def menu(self) -> list[str]:
+        return list(self.choices)
+
+
+QUESTIONS: dict[str, Question] = {
+    q.key: q
+    for q in (
+        Question("location", "--location", "set", LOCATIONS, LOCATION_ALIASES),
+        Question("duration_days", "--duration", "int", bounds=(0, MAX_DURATION_DAYS)),
+        Question("radiation", "--radiation", "choice", RADIATION),
+        Question("recurrent", "--recurrent", "bool"),
+        Question("limits_activities", "--limits-activities", "bool"),
+        Question("age", "--age", "int", bounds=AGE_RANGE),
+        Question("red_flags", "--red-flag", "set", RED_FLAGS),
+    )
+}
+ANSWER_KEYS = tuple(QUESTIONS)
