@@ -29,7 +29,7 @@ _EXPORTS = {
     "AnswerError": "core.errors", "ExitCode": "core.errors", "MissingAnswers": "core.errors",
     "Problem": "core.errors", "RulesError": "core.errors", "SpinetriageError": "core.errors",
     "RuleSet": "core.ruleset", "load_rules": "rules.load", "load_rules_text": "rules.load",
-    "triage_record": "batch",
+    "triage_record": "records.triage",
 }
 
 
@@ -51,15 +51,20 @@ def __dir__() -> "list[str]":
 if TYPE_CHECKING:
     from typing import Any
 
-    from spinetriage.core.answers import Answers
-    from spinetriage.core.parse import parse_duration
-    from spinetriage.core.engine import Reason, Result, phase_of
     from spinetriage.api import triage, triage_many
+    from spinetriage.core.answers import Answers
+    from spinetriage.core.engine import Reason, Result, phase_of
     from spinetriage.core.errors import (
-        AnswerError, ExitCode, MissingAnswers, Problem, RulesError, SpinetriageError,
+        AnswerError,
+        ExitCode,
+        MissingAnswers,
+        Problem,
+        RulesError,
+        SpinetriageError,
     )
-    from spinetriage.batch import triage_record
+    from spinetriage.core.parse import parse_duration
     from spinetriage.core.ruleset import RuleSet
+    from spinetriage.records.triage import triage_record
     from spinetriage.rules.load import load_rules, load_rules_text
 
 __all__ = [

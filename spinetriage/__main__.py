@@ -26,7 +26,7 @@ def main() -> None:
     # then, and afterwards leave those objects out of every later pass (gc.freeze).
     gc.disable()
     try:
-        from spinetriage.cli import main as run_cli
+        from spinetriage.cli.program import main as run_cli
     except KeyboardInterrupt:
         _stopped()
     gc.freeze()

@@ -31,7 +31,7 @@ def triage_many(records: Iterable[Any], rules: RuleSet | str | os.PathLike[str] 
     is not a mapping (None, a number, a list) is an error line; it never stops the ones after it.
     ``rules`` as for ``triage_record``: a RuleSet, a rules file's path, or None for the shipped rules.
     """
-    from spinetriage.batch import triage_record
+    from spinetriage.records.triage import triage_record
 
     if rules is None or isinstance(rules, (str, os.PathLike)):
         rules = load_rules(rules)

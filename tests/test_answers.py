@@ -3,8 +3,8 @@
 import pytest
 
 from spinetriage import AnswerError, Answers, parse_duration
-from spinetriage.core.vocabulary import QUESTIONS
 from spinetriage.core.parse import format_duration, parse_answer
+from spinetriage.core.vocabulary import QUESTIONS
 
 
 @pytest.mark.parametrize(

@@ -14,14 +14,16 @@ import sys
 import threading
 
 import pytest
+from conftest import CALM, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import CALM, run_cli
 from spinetriage import AnswerError, Answers, MissingAnswers, triage
-from spinetriage import batch
-from spinetriage.core.vocabulary import RED_FLAGS
 from spinetriage.core.parse import parse_duration
+from spinetriage.core.vocabulary import RED_FLAGS
+from spinetriage.records.lines import CACHE_BYTES, CACHE_MAX, CHUNK
+from spinetriage.records.run import run
+from spinetriage.records.triage import Triager
 from spinetriage.rules.load import load_rules
 
 RULES = load_rules()
@@ -34,7 +36,7 @@ SUMMARY = re.compile(r"^\d+ records?(: \d+ [a-z-]+(, \d+ [a-z-]+)*)?; \d+ errors
 def run_lib(text, input_format="jsonl"):
     """Batch through the library: (result objects, summary)."""
     out = io.StringIO()
-    summary = batch.run(io.BytesIO(text.encode("utf-8")), out, RULES, input_format)
+    summary = run(io.BytesIO(text.encode("utf-8")), out, RULES, input_format)
     return [json.loads(line) for line in out.getvalue().splitlines()], summary, out.getvalue()
 
 
@@ -274,7 +276,7 @@ def test_odd_lines_never_stop_the_run():
     ]
     text = jsonl(*lines)
     out = io.StringIO()
-    summary = batch.run(io.BytesIO(text.encode() + b"\xff\xfe{}\n"), out, RULES)
+    summary = run(io.BytesIO(text.encode() + b"\xff\xfe{}\n"), out, RULES)
     results = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [r.get("id") for r in results] == ["list-duration", "object-duration", None, "last", None]
     assert results[0]["error"].startswith("duration: [3] is not a duration; use a whole number")
@@ -287,17 +289,17 @@ def test_odd_lines_never_stop_the_run():
 
 
 def test_caches_stay_bounded_whatever_the_input():
-    records = [{**CALM, "radiation": " " * n + "none"} for n in range(batch.CACHE_MAX + 500)]
-    triager = batch.Triager(RULES)
+    records = [{**CALM, "radiation": " " * n + "none"} for n in range(CACHE_MAX + 500)]
+    triager = Triager(RULES)
     calm = triager.line(dict(CALM), 1)
     for record in records:
         assert triager.line(record, 1) == calm
-    assert all(len(cache) <= batch.CACHE_MAX for cache in triager.parser.caches.values())
+    assert all(len(cache) <= CACHE_MAX for cache in triager.parser.caches.values())
     # bounded by size too: a few huge values do not stay
     for n in range(40):
         big = {**CALM, "location": ["neck"] * 5000 + [" " * n + "neck"]}
         assert triager.line(big, 1)[1] == calm[1]
-    assert triager.parser.size <= batch.CACHE_BYTES
+    assert triager.parser.size <= CACHE_BYTES
 
 
 # --- the command line -----------------------------------------------------------------------
@@ -404,7 +406,7 @@ def test_results_stream_while_the_input_is_still_open():
         proc.stderr.close()
 
 
-@pytest.mark.parametrize("n", [1, 2, batch.CHUNK // 64])
+@pytest.mark.parametrize("n", [1, 2, CHUNK // 64])
 def test_many_records_across_read_chunks_keep_their_order(n):
     rnd = random.Random(n)
     records = [random_record(rnd, i) for i in range(n)]

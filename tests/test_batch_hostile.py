@@ -15,9 +15,17 @@ import threading
 import time
 
 import pytest
-
 from conftest import CALM, run_cli
-from spinetriage import batch, load_rules
+
+from spinetriage import load_rules
+from spinetriage.records.lines import (
+    CHUNK,
+    MAX_RECORD,
+    PARALLEL_CHUNK,
+    TOO_LONG_MESSAGE,
+)
+from spinetriage.records.run import run as batch_run
+from spinetriage.records.triage import triage_record
 
 RULES = load_rules()
 HEADER = b"id,location,duration,radiation,recurrent,limits_activities,age,red_flags\n"
@@ -40,7 +48,7 @@ def strict_json(line):
 
 def run(data, input_format="jsonl", jobs=1):
     out = io.StringIO()
-    summary = batch.run(io.BytesIO(data), out, RULES, input_format, jobs=jobs)
+    summary = batch_run(io.BytesIO(data), out, RULES, input_format, jobs=jobs)
     lines = [strict_json(line) for line in out.getvalue().splitlines()]
     return lines, summary
 
@@ -206,10 +214,10 @@ def test_semicolon_delimited_csv_is_recognised():
 
 
 def test_comma_separated_red_flags_are_read_alike_in_flags_json_and_csv():
-    want = batch.triage_record({**CALM, "red_flags": ["fever", "rash"]})
+    want = triage_record({**CALM, "red_flags": ["fever", "rash"]})
     assert want["outcome"] == "urgent"
-    assert batch.triage_record({**CALM, "red_flags": "fever,rash"}) == want
-    assert batch.triage_record({**CALM, "red_flags": ["fever,rash"]}) == want
+    assert triage_record({**CALM, "red_flags": "fever,rash"}) == want
+    assert triage_record({**CALM, "red_flags": ["fever,rash"]}) == want
     lines, _ = run(HEADER + b'"",lower-back,5d,none,no,no,35,"fever,rash"\n' + b",lower-back,5d,none,no,no,35,fever;rash\n",
                    "csv")
     assert [{k: v for k, v in line.items() if k != "id"} for line in lines] == [
@@ -242,34 +250,34 @@ def test_csv_with_duration_and_duration_days_columns(row, outcome):
 
 
 def test_a_line_over_the_maximum_record_size_is_one_error_line():
-    line = sandwich(b'{"id": "' + b"x" * (batch.MAX_RECORD + 10) + b'"}')
-    assert line == {"id": None, "line": 2, "error": batch.TOO_LONG_MESSAGE}
+    line = sandwich(b'{"id": "' + b"x" * (MAX_RECORD + 10) + b'"}')
+    assert line == {"id": None, "line": 2, "error": TOO_LONG_MESSAGE}
     assert "1 MiB" in line["error"]
-    line = sandwich(b"x" * (batch.MAX_RECORD + 10), "csv")
-    assert line["error"] == batch.TOO_LONG_MESSAGE
+    line = sandwich(b"x" * (MAX_RECORD + 10), "csv")
+    assert line["error"] == TOO_LONG_MESSAGE
 
 
 def test_long_lines_split_across_reads_keep_every_line_and_number():
     # lines of every length around the read size, and one just under the limit
-    sizes = [batch.CHUNK - 1, batch.CHUNK, batch.CHUNK + 1, 3 * batch.CHUNK + 5, batch.MAX_RECORD - 200]
+    sizes = [CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 5, MAX_RECORD - 200]
     parts = []
     for n, size in enumerate(sizes):
         parts.append(emergency(n))
         parts.append(json.dumps({"id": "p" * size, "red_flags": ["rash"]}).encode())
-    parts.append(b"z" * (batch.MAX_RECORD + 3 * batch.CHUNK))
+    parts.append(b"z" * (MAX_RECORD + 3 * CHUNK))
     parts.append(emergency(99))
     lines, summary = run(b"\n".join(parts))
     assert len(lines) == len(parts) == summary.records
     assert [line.get("outcome") for line in lines[:-2:2]] == ["emergency"] * len(sizes)
     assert [len(line["id"]) for line in lines[1:-2:2]] == sizes
-    assert lines[-2] == {"id": None, "line": len(parts) - 1, "error": batch.TOO_LONG_MESSAGE}
+    assert lines[-2] == {"id": None, "line": len(parts) - 1, "error": TOO_LONG_MESSAGE}
     assert lines[-1]["id"] == "e99"
 
 
 def test_dev_zero_and_endless_lines_stop_with_a_message_instead_of_hanging():
     proc = run_cli("batch", "/dev/zero")
     assert proc.returncode == 1
-    assert json.loads(proc.stdout) == {"id": None, "line": 1, "error": batch.TOO_LONG_MESSAGE}
+    assert json.loads(proc.stdout) == {"id": None, "line": 1, "error": TOO_LONG_MESSAGE}
     assert "line 1 has no end after 64 MiB; stopped reading there" in proc.stderr
     assert "Traceback" not in proc.stderr
 
@@ -356,7 +364,7 @@ def mixed_lines(n):
 
 def test_jobs_gives_exactly_the_output_of_one_process():
     data = mixed_lines(40_000)
-    assert len(data) > 3 * batch.PARALLEL_CHUNK  # a pool is started
+    assert len(data) > 3 * PARALLEL_CHUNK  # a pool is started
     one, one_summary = run(data)
     two, two_summary = run(data, jobs=2)
     assert one == two and one_summary == two_summary
@@ -383,7 +391,7 @@ def test_jobs_on_the_command_line_same_bytes_and_summary_for_jsonl_and_csv(tmp_p
 def test_jobs_reports_progress_in_order_up_to_the_total():
     seen = []
     out = io.StringIO()
-    summary = batch.run(io.BytesIO(mixed_lines(40_000)), out, RULES, on_record=seen.append, jobs=2)
+    summary = batch_run(io.BytesIO(mixed_lines(40_000)), out, RULES, on_record=seen.append, jobs=2)
     assert seen == sorted(seen) and seen[-1] == summary.records == 35_000
 
 
@@ -395,14 +403,14 @@ def test_a_bad_jobs_value_is_a_usage_error(value):
 
 
 def test_jobs_starts_no_workers_for_an_input_of_one_block(monkeypatch):
-    from spinetriage import parallel
+    from spinetriage.records import pool as parallel
 
     def no_pool(*args, **kwargs):
         raise AssertionError("a pool was started for a small input")
 
     monkeypatch.setattr(parallel, "_Pool", no_pool)
     data = mixed_lines(500)
-    assert len(data) < batch.PARALLEL_CHUNK
+    assert len(data) < PARALLEL_CHUNK
     assert run(data, jobs=2) == run(data)
     with pytest.raises(AssertionError, match="a pool was started"):
         run(mixed_lines(20_000), jobs=2)

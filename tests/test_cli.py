@@ -3,9 +3,9 @@
 import json
 
 import pytest
+from conftest import CALM_FLAGS, SHIPPED_RULES, run_cli
 from typer.testing import CliRunner
 
-from conftest import CALM_FLAGS, SHIPPED_RULES, run_cli
 from spinetriage.cli import app
 
 runner = CliRunner(env={"NO_COLOR": "1", "COLUMNS": "100"})
@@ -236,7 +236,8 @@ def test_prompts_go_to_stderr_when_stdout_carries_json(monkeypatch):
     """A person at a terminal asked for JSON: the questions never mix into the JSON."""
     import io
 
-    from spinetriage import cli, environment
+    from spinetriage import cli
+    from spinetriage.cli import terminal as environment
 
     out, err = io.StringIO(), io.StringIO()
     env = environment.Environment(io.StringIO("42\n"), out, err, True, True, True, True)

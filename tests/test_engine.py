@@ -5,10 +5,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spinetriage import MissingAnswers, triage
-from spinetriage.core.vocabulary import EMERGENCY_SIGNS, RED_FLAGS, RISK_FACTORS
 from spinetriage.core.answers import Answers
 from spinetriage.core.engine import phase_of
 from spinetriage.core.ruleset import OUTCOME_IDS, evaluate3
+from spinetriage.core.vocabulary import EMERGENCY_SIGNS, RED_FLAGS, RISK_FACTORS
 from spinetriage.rules.load import load_rules
 
 RULES = load_rules()

@@ -9,22 +9,35 @@ import io
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
+from conftest import CALM, CALM_FLAGS, run_cli
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.codesystem import CodeSystem
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from fhir.resources.R4B.riskassessment import RiskAssessment
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from conftest import CALM, CALM_FLAGS, run_cli
-from spinetriage import AnswerError, batch, fhir, triage
+from spinetriage import AnswerError, triage
 from spinetriage.core.vocabulary import CHECKLISTS, QUESTIONS, RED_FLAGS, TIERS
+from spinetriage.formats.fhir import (
+    ANONYMOUS,
+    CODESYSTEM_URL,
+    NONE_CODE,
+    QUESTIONNAIRE_URL,
+    _flatten,
+    bundle,
+    codesystem,
+    coding,
+    questionnaire,
+)
+from spinetriage.records.fhir import record_from_response
+from spinetriage.records.run import run
+from spinetriage.records.triage import triage_record
 from spinetriage.rules.load import load_rules
 
 RULES = load_rules()
-QUESTIONNAIRE = fhir.questionnaire(RULES)
+QUESTIONNAIRE = questionnaire(RULES)
 UNIT_DAYS = {"d": 1, "wk": 7, "mo": 30, "a": 365}
 EXCLUSIVE = "http://hl7.org/fhir/StructureDefinition/questionnaire-optionExclusive"
 
@@ -85,7 +98,7 @@ def fill(questionnaire, record, qr_id=None, unit=None):
 def run_batch(resources):
     text = "".join(json.dumps(r) + "\n" for r in resources)
     out = io.StringIO()
-    summary = batch.run(io.BytesIO(text.encode()), out, RULES, "fhir")
+    summary = run(io.BytesIO(text.encode()), out, RULES, "fhir")
     return [json.loads(line) for line in out.getvalue().splitlines()], summary
 
 
@@ -99,17 +112,17 @@ def complete(**changes):
 
 
 def test_codesystem_is_valid_r4_and_holds_every_outcome_answer_and_red_flag_code_once():
-    cs = fhir.codesystem(RULES)
+    cs = codesystem(RULES)
     CodeSystem.model_validate(cs)
-    codes = [c["code"] for c in fhir._flatten(cs["concept"])]
+    codes = [c["code"] for c in _flatten(cs["concept"])]
     assert len(codes) == len(set(codes)) == cs["count"]
     for outcome in RULES.outcomes:
         assert outcome.id in codes
     for key in ("location", "radiation"):
         assert set(QUESTIONS[key].choices) <= set(codes)
     assert set(RED_FLAGS) <= set(codes)
-    assert fhir.NONE_CODE in codes
-    assert cs["version"] == RULES.version and cs["url"] == fhir.CODESYSTEM_URL
+    assert NONE_CODE in codes
+    assert cs["version"] == RULES.version and cs["url"] == CODESYSTEM_URL
 
 
 def test_questionnaire_is_valid_r4_versioned_with_the_rules_and_asks_in_the_interview_order():
@@ -128,10 +141,10 @@ def test_each_checklist_offers_its_signs_and_an_exclusive_none_option():
         item = items[checklist.id]
         assert item["type"] == "choice" and item["repeats"] is True
         codes = [o["valueCoding"]["code"] for o in item["answerOption"]]
-        assert codes == [*checklist.items, fhir.NONE_CODE]
+        assert codes == [*checklist.items, NONE_CODE]
         none = item["answerOption"][-1]
         assert {"url": EXCLUSIVE, "valueBoolean": True} in none["extension"]
-        assert all(o["valueCoding"]["system"] == fhir.CODESYSTEM_URL for o in item["answerOption"])
+        assert all(o["valueCoding"]["system"] == CODESYSTEM_URL for o in item["answerOption"])
 
 
 def test_items_after_an_emergency_sign_are_not_enabled():
@@ -168,16 +181,16 @@ def _case_for(outcome):
 def test_every_outcome_gives_a_valid_bundle_with_the_coded_outcome_reasons_and_disclaimer(outcome):
     result = triage(_case_for(outcome), RULES)
     assert result.outcome == outcome
-    data = fhir.bundle(result)
+    data = bundle(result)
     parsed = Bundle.model_validate(data)
     assert data["type"] == "collection"
     qr, ra = (e["resource"] for e in data["entry"])
     assert isinstance(parsed.entry[1].resource, RiskAssessment)
     assert qr["status"] == "completed"
-    assert qr["questionnaire"] == f"{fhir.QUESTIONNAIRE_URL}|{RULES.version}"
+    assert qr["questionnaire"] == f"{QUESTIONNAIRE_URL}|{RULES.version}"
     assert ra["basis"] == [{"reference": data["entry"][0]["fullUrl"]}]
     assert ra["prediction"][0]["outcome"]["coding"][0] == {
-        "system": fhir.CODESYSTEM_URL, "code": outcome, "display": result.title}
+        "system": CODESYSTEM_URL, "code": outcome, "display": result.title}
     reasons = [
         {e["url"]: next(v for k, v in e.items() if k.startswith("value")) for e in ext["extension"]}
         for ext in ra["prediction"][0].get("extension", [])
@@ -191,16 +204,16 @@ def test_every_outcome_gives_a_valid_bundle_with_the_coded_outcome_reasons_and_d
 
 
 def test_no_patient_identity_anywhere():
-    data = fhir.bundle(triage(CALM, RULES))
+    data = bundle(triage(CALM, RULES))
     text = json.dumps(data)
     assert '"Patient"' not in text and "reference" not in json.dumps(data["entry"][1]["resource"]["subject"])
     assert "subject" not in data["entry"][0]["resource"]
-    assert data["entry"][1]["resource"]["subject"] == fhir.ANONYMOUS
+    assert data["entry"][1]["resource"]["subject"] == ANONYMOUS
 
 
 def test_an_emergency_that_ended_the_questions_gives_a_stopped_response_with_only_the_asked_items():
     result = triage({"red_flags": ["chest-pain"]}, RULES)
-    data = fhir.bundle(result)
+    data = bundle(result)
     Bundle.model_validate(data)
     qr = data["entry"][0]["resource"]
     assert qr["status"] == "stopped"
@@ -294,7 +307,7 @@ def test_an_unanswered_checklist_is_not_none_and_is_named():
     last = CHECKLISTS[-1].id
     qr["item"] = [i for i in qr["item"] if i["linkId"] != last]
     error = _error(qr)
-    assert last in error and "not answered" in error and fhir.NONE_CODE in error
+    assert last in error and "not answered" in error and NONE_CODE in error
 
 
 def test_unknown_item_wrong_code_system_and_none_with_signs_are_named():
@@ -308,7 +321,7 @@ def test_unknown_item_wrong_code_system_and_none_with_signs_are_named():
 
     qr = fill(QUESTIONNAIRE, complete())
     last = qr["item"][-1]
-    last["answer"].append({"valueCoding": fhir.coding(CHECKLISTS[-1].items[0])})
+    last["answer"].append({"valueCoding": coding(CHECKLISTS[-1].items[0])})
     error = _error(qr)
     assert CHECKLISTS[-1].id in error and "cannot go with other answers" in error
 
@@ -354,14 +367,14 @@ def test_not_a_response_is_one_error_line_and_the_run_goes_on():
 
 
 def test_record_from_response_is_the_json_lines_record():
-    record, problems = fhir.record_from_response(fill(QUESTIONNAIRE, complete(red_flags=["fever"]), "x"))
+    record, problems = record_from_response(fill(QUESTIONNAIRE, complete(red_flags=["fever"]), "x"))
     assert problems == []
     assert record == {"id": "x", "location": ["lower-back"], "duration": "5d", "radiation": "none",
                       "recurrent": False, "limits_activities": False, "age": 35, "red_flags": ["fever"]}
-    record, problems = fhir.record_from_response({"resourceType": "QuestionnaireResponse", "status": "completed"})
+    record, problems = record_from_response({"resourceType": "QuestionnaireResponse", "status": "completed"})
     assert record == {} and "not answered" in str(problems[0])
     with pytest.raises(AnswerError):
-        fhir.record_from_response({"resourceType": "Observation"})
+        record_from_response({"resourceType": "Observation"})
 
 
 def test_ask_format_fhir_imports_no_fhir_library_and_no_rich():
@@ -379,8 +392,8 @@ def test_ask_format_fhir_imports_no_fhir_library_and_no_rich():
 
 
 def test_an_emergency_ticked_at_the_prompts_is_in_the_response_and_reads_back_as_emergency(monkeypatch):
-    from spinetriage import environment
-    from spinetriage.cli import run
+    from spinetriage.cli import terminal as environment
+    from spinetriage.cli.program import run
 
     first = CHECKLISTS[0]
     number = next(i for i, sign in enumerate(first.items, 1) if TIERS[sign] == "emergency")
@@ -393,7 +406,7 @@ def test_an_emergency_ticked_at_the_prompts_is_in_the_response_and_reads_back_as
     qr = data["entry"][0]["resource"]
     assert qr["status"] == "stopped"
     assert qr["item"] == [{"linkId": first.id, "text": f"{first.heading}. {first.question}", "answer": [
-        {"valueCoding": fhir.coding(first.items[number - 1], RED_FLAGS[first.items[number - 1]])}]}]
+        {"valueCoding": coding(first.items[number - 1], RED_FLAGS[first.items[number - 1]])}]}]
     lines, _ = run_batch([data])
     assert lines[0]["outcome"] == RULES.top.id
 
@@ -423,14 +436,14 @@ def test_a_response_stopped_by_an_emergency_sign_gives_the_line_of_the_same_json
     assert [i["linkId"] for i in qr["item"]] == [CHECKLISTS[0].id, CHECKLISTS[1].id]
     qr["status"] = "stopped"
     lines, _ = run_batch([qr])
-    expected = batch.triage_record({"id": "s1", "red_flags": [sign]}, RULES)
+    expected = triage_record({"id": "s1", "red_flags": [sign]}, RULES)
     assert lines[0] == expected and "ignored" not in lines[0]
 
 
 def test_bundle_entries_have_fresh_random_uuids():
     import uuid
 
-    urls = [e["fullUrl"] for _ in range(3) for e in fhir.bundle(triage(CALM, RULES))["entry"]]
+    urls = [e["fullUrl"] for _ in range(3) for e in bundle(triage(CALM, RULES))["entry"]]
     assert len(set(urls)) == len(urls)
     for url in urls:
         parsed = uuid.UUID(url.removeprefix("urn:uuid:"))

@@ -12,16 +12,17 @@ import io
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
+from conftest import run_cli
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
-
-from conftest import run_cli
-from spinetriage import batch, fhir, triage
-from spinetriage.rules.load import load_rules
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_fhir import QUESTIONNAIRE, complete, fill
+
+from spinetriage import triage
+from spinetriage.formats.fhir import to_json
+from spinetriage.records.run import run
+from spinetriage.rules.load import load_rules
 
 RULES = load_rules()
 SIGN = "chest-pain"  # an emergency sign, asked in the checklist "signs-heart"
@@ -31,7 +32,7 @@ def run_lines(resources):
     """Each resource (or raw text) on a line of its own -> the output lines and the summary."""
     text = "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in resources)
     out = io.StringIO()
-    summary = batch.run(io.BytesIO(text.encode()), out, RULES, "fhir")
+    summary = run(io.BytesIO(text.encode()), out, RULES, "fhir")
     return [json.loads(line) for line in out.getvalue().splitlines()], summary
 
 
@@ -142,7 +143,7 @@ _DELETE = object()
 
 def _ask_bundle(record):
     """What ``ask --format fhir`` writes for ``record``."""
-    return json.loads(fhir.to_json(triage(record, RULES)))
+    return json.loads(to_json(triage(record, RULES)))
 
 
 @pytest.mark.parametrize("base, sick", [

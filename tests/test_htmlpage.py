@@ -10,12 +10,12 @@ from datetime import date
 from html.parser import HTMLParser
 
 import pytest
-
 from conftest import CALM_FLAGS, run_cli
+
 from spinetriage import triage
 from spinetriage.core.engine import Reason
-from spinetriage.htmlpage import to_html
-from spinetriage.report import LABELS
+from spinetriage.formats.html import to_html
+from spinetriage.formats.report import LABELS
 from spinetriage.rules.load import load_rules
 
 RULES = load_rules()

@@ -101,12 +101,12 @@ def test_rules_are_loaded_once_per_process_with_the_c_loader_when_there_is_one()
 
 
 def test_the_terminal_seam_is_its_own_module_and_the_cli_layer_has_no_cycle():
-    """interview and render take an Environment without importing the command line (cli.py)."""
+    """interview and render take an Environment without importing the command line (cli.program)."""
     proc = python("""
         import sys
-        import spinetriage.interview, spinetriage.render
-        from spinetriage.environment import Environment, env
-        assert "spinetriage.cli" not in sys.modules, "interview or render imported cli"
+        import spinetriage.cli.interview, spinetriage.cli.render
+        from spinetriage.cli.terminal import Environment, env
+        assert "spinetriage.cli.program" not in sys.modules, "interview or render imported the app"
         assert "typer" not in sys.modules
     """)
     assert proc.returncode == 0, proc.stderr

@@ -4,9 +4,10 @@ signs first, at most 14 prompts without warning signs, and an emergency that end
 from __future__ import annotations
 
 import pytest
+from test_interactive import ask, flat  # noqa: F401 - ask is a fixture
 
 from spinetriage.core.vocabulary import CHECKLISTS
-from test_interactive import ask, flat  # noqa: F401 - ask is a fixture
+from spinetriage.formats.fhir import response
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -84,7 +85,6 @@ def test_each_checklist_screen_fits_the_terminal(ask, cols, rows):
 
 
 def test_a_result_stopped_at_a_prompt_leaves_unasked_checklists_out_of_the_fhir_response():
-    from spinetriage import fhir
     from spinetriage.core.answers import Answers
     from spinetriage.core.engine import build_result, matching
     from spinetriage.rules.load import load_rules
@@ -94,7 +94,7 @@ def test_a_result_stopped_at_a_prompt_leaves_unasked_checklists_out_of_the_fhir_
                       limits_activities=False, age=70, red_flags=["minor-injury"])
     result = build_result(answers, rules, matching(answers, rules), stopped_early=True)
     assert result.ended_early and result.outcome == "emergency"
-    qr = fhir.response(result)
+    qr = response(result)
     assert qr["status"] == "stopped"
     asked = [item["linkId"] for item in qr["item"]]
     assert "signs-injury" in asked

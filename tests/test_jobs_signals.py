@@ -15,7 +15,6 @@ import sys
 import time
 
 import pytest
-
 from conftest import CALM, run_cli
 
 pytestmark = pytest.mark.skipif(not os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/children"),

@@ -13,9 +13,11 @@ import json
 import math
 
 import pytest
-
 from conftest import CALM, CALM_FLAGS, run_cli
-from spinetriage import batch, load_rules, triage_many, triage_record
+
+from spinetriage import load_rules, triage_many, triage_record
+from spinetriage.records.lines import CHUNK, MAX_RECORD, TOO_LONG_MESSAGE
+from spinetriage.records.run import run as batch_run
 from spinetriage.rules.load import default_rules_path
 
 RULES = load_rules()
@@ -27,7 +29,7 @@ MISSPELT_KEYS = ["red_flag", "redFlags", "RED_FLAGS", "red flags"]
 
 def run(data: bytes, input_format: str = "jsonl", jobs: int = 1) -> list[dict]:
     out = io.StringIO()
-    summary = batch.run(io.BytesIO(data), out, RULES, input_format, jobs=jobs)
+    summary = batch_run(io.BytesIO(data), out, RULES, input_format, jobs=jobs)
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert len(lines) == summary.records
     return lines
@@ -169,7 +171,7 @@ def test_a_sign_pasted_with_a_word_dash_at_the_prompt_ends_the_questions(tmp_pat
 
 
 def test_prompt_picks_fold_dashes_and_invisibles_silently():
-    from spinetriage.interview import Interview
+    from spinetriage.cli.interview import Interview
 
     values = ["fever", "night-pain", "rash"]
     assert Interview.picks("night\u2013pain, ra\u200bsh", values) == ["night-pain", "rash"]
@@ -179,32 +181,32 @@ def test_prompt_picks_fold_dashes_and_invisibles_silently():
 
 
 def test_an_over_long_line_that_names_an_emergency_sign_gives_emergency_with_its_id():
-    pad = "x" * (batch.MAX_RECORD + 5 * batch.CHUNK)
+    pad = "x" * (MAX_RECORD + 5 * CHUNK)
     long_sign = json.dumps({"id": "L", "pad": pad, "red_flags": ["chest\u2013pain"]}, ensure_ascii=False)
     long_calm = json.dumps({"id": 7, "pad": pad, "red_flags": ["fever"]})
     data = b"\n".join([emergency_line(1), long_sign.encode(), long_calm.encode(), emergency_line(2)]) + b"\n"
     lines = run(data)
     assert [line["id"] for line in lines] == ["e1", "L", 7, "e2"]
     assert lines[1]["outcome"] == "emergency" and lines[1]["reasons"] == ["chest-pain"]
-    assert lines[1]["ignored"] == [batch.TOO_LONG_MESSAGE]
-    assert lines[2] == {"id": 7, "line": 3, "error": batch.TOO_LONG_MESSAGE}
+    assert lines[1]["ignored"] == [TOO_LONG_MESSAGE]
+    assert lines[2] == {"id": 7, "line": 3, "error": TOO_LONG_MESSAGE}
 
 
 @pytest.mark.parametrize("offset", range(-12, 3))
 def test_a_sign_cut_between_two_reads_of_an_over_long_line_is_found(offset):
     head = b'{"id": "cut", "pad": "'
-    fill = 3 * batch.CHUNK + offset - len(head)  # the sign straddles the end of the fourth read
-    line = head + b"x" * fill + b' saddle numbness ' + b"x" * (batch.MAX_RECORD + batch.CHUNK) + b'"}'
+    fill = 3 * CHUNK + offset - len(head)  # the sign straddles the end of the fourth read
+    line = head + b"x" * fill + b' saddle numbness ' + b"x" * (MAX_RECORD + CHUNK) + b'"}'
     lines = run(emergency_line(0) + b"\n" + line + b"\n" + emergency_line(1) + b"\n")
     assert lines[1]["id"] == "cut" and lines[1]["outcome"] == "emergency", lines[1]
 
 
 def test_an_over_long_csv_line_keeps_its_emergency_and_id():
-    data = (HEADER + "c1,neck,3d,none,no,no,30,\nL,neck," + "3" * (batch.MAX_RECORD + 10)
+    data = (HEADER + "c1,neck,3d,none,no,no,30,\nL,neck," + "3" * (MAX_RECORD + 10)
             + ",none,no,no,30,bladder-bowel\nc2,neck,3d,none,no,no,30,\n").encode()
     lines = run(data, "csv")
     assert [line["id"] for line in lines] == ["c1", "L", "c2"]
-    assert lines[1]["outcome"] == "emergency" and lines[1]["ignored"] == [batch.TOO_LONG_MESSAGE]
+    assert lines[1]["outcome"] == "emergency" and lines[1]["ignored"] == [TOO_LONG_MESSAGE]
 
 
 def test_an_over_long_line_with_a_sign_gives_emergency_under_jobs_2():

@@ -1,4 +1,4 @@
-"""The JSON Schemas shipped for scripts (spinetriage/schemas/) hold for what the commands really
+"""The JSON Schemas shipped for scripts (spinetriage/data/schemas/) hold for what the commands really
 print: `ask --format json` for every outcome and for an emergency that ended the questions,
 a saved report, and batch lines of both kinds; and they refuse a missing, misspelt or mistyped
 contract key."""
@@ -14,12 +14,12 @@ import pytest
 from conftest import CALM, CALM_FLAGS
 
 from spinetriage import load_rules, triage, triage_record
-from spinetriage.output_schema import SCHEMAS, schema_text
+from spinetriage.formats.schemas import SCHEMAS, schema_text
 
 
 def _schema(name: str) -> dict:
     """The schema as an installed package ships it."""
-    return json.loads(files("spinetriage").joinpath("schemas", name).read_text(encoding="utf-8"))
+    return json.loads(files("spinetriage").joinpath("data", "schemas", name).read_text(encoding="utf-8"))
 
 
 RESULT = jsonschema.Draft202012Validator(_schema("result.schema.json"))
@@ -33,8 +33,8 @@ def _errors(validator: jsonschema.Draft202012Validator, instance) -> list[str]:
 
 @pytest.mark.parametrize("name", list(SCHEMAS))
 def test_shipped_schema_files_are_current_and_valid_schemas(name):
-    shipped = files("spinetriage").joinpath("schemas", name).read_text(encoding="utf-8")
-    assert shipped == schema_text(name), "run  python -m spinetriage.output_schema  to regenerate"
+    shipped = files("spinetriage").joinpath("data", "schemas", name).read_text(encoding="utf-8")
+    assert shipped == schema_text(name), "run  python -m spinetriage.formats.schemas  to regenerate"
     jsonschema.Draft202012Validator.check_schema(json.loads(shipped))
 
 

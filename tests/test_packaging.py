@@ -39,7 +39,7 @@ def test_wheel_carries_the_rules_the_type_marker_and_the_licence(wheel):
     for rules_file in ("spine-pain.yaml", "spine-pain.snapshot.json", "rules.schema.json"):
         assert f"spinetriage/data/rules/{rules_file}" in names
     for schema in ("result.schema.json", "batch-line.schema.json"):  # the output schemas, for scripts
-        assert f"spinetriage/schemas/{schema}" in names
+        assert f"spinetriage/data/schemas/{schema}" in names
     (licence,) = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
     assert wheel.read(licence) == (ROOT / "LICENSE").read_bytes()
 

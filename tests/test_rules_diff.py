@@ -7,12 +7,12 @@ import random
 from collections import Counter
 
 import pytest
-
 from conftest import ROOT, SHIPPED_RULES, run_cli
+
 from spinetriage.core.answers import Answers
-from spinetriage.rules.load import load_rules, load_rules_text
 from spinetriage.rules import diff as diff_module
 from spinetriage.rules.diff import NO_RESULT, diff_rules
+from spinetriage.rules.load import load_rules, load_rules_text
 
 TEXT = SHIPPED_RULES.read_text(encoding="utf-8")
 PREVIOUS = ROOT / "tests" / "fixtures" / "spine-pain-2026.11.27.yaml"

@@ -19,14 +19,14 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import CALM, CALM_FLAGS, SHIPPED_RULES
+
 from spinetriage import RulesError, load_rules, load_rules_text
-from spinetriage.core.vocabulary import EMERGENCY_SIGNS, TIERS, URGENT_SIGNS
 from spinetriage.core.answers import Answers
 from spinetriage.core.errors import Problem
-from spinetriage.rules.load import MAX_RULES_BYTES, snapshot_path
 from spinetriage.core.ruleset import evaluate3
+from spinetriage.core.vocabulary import EMERGENCY_SIGNS, TIERS, URGENT_SIGNS
+from spinetriage.rules.load import MAX_RULES_BYTES, snapshot_path
 from spinetriage.rules.safety import safety_problems
 
 TEXT = SHIPPED_RULES.read_text(encoding="utf-8")
@@ -346,7 +346,7 @@ def test_rules_validate_never_prints_the_control_characters_it_refuses(tmp_path)
 
 
 def test_printing_many_problems_splits_the_file_once():
-    from spinetriage import cli
+    from spinetriage.cli import errors as cli
 
     text = "\n".join(f"line {i}" for i in range(3000))
     problems = [Problem("big.yaml", i + 1, 1, f"problem {i}") for i in range(3000)]

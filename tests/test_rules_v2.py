@@ -9,18 +9,23 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import CALM, CALM_FLAGS, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import CALM, CALM_FLAGS, run_cli
 from spinetriage import triage
-from spinetriage.core.vocabulary import (
-    CHECKLISTS, EMERGENCY_SIGNS, RED_FLAGS, RISK_FACTORS, TIERS, URGENT_SIGNS,
-)
-from spinetriage.core.answers import Answers
 from spinetriage.cli import app
+from spinetriage.core.answers import Answers
 from spinetriage.core.ruleset import OUTCOME_IDS
+from spinetriage.core.vocabulary import (
+    CHECKLISTS,
+    EMERGENCY_SIGNS,
+    RED_FLAGS,
+    RISK_FACTORS,
+    TIERS,
+    URGENT_SIGNS,
+)
 from spinetriage.rules.load import load_rules
 
 RULES = load_rules()

@@ -8,16 +8,16 @@ import json
 import time
 
 import pytest
+from conftest import CALM, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import CALM, run_cli
 from spinetriage import triage
-from spinetriage.core.vocabulary import CHECKLISTS, RED_FLAGS, TIERS
 from spinetriage.core.answers import Answers
-from spinetriage.rules.examples import warnings_for
 from spinetriage.core.errors import RulesError
 from spinetriage.core.ruleset import OUTCOME_IDS
+from spinetriage.core.vocabulary import CHECKLISTS, RED_FLAGS, TIERS
+from spinetriage.rules.examples import warnings_for
 from spinetriage.rules.load import default_rules_path, load_rules, load_rules_text
 
 RULES = load_rules()

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from spinetriage import RulesError, load_rules, load_rules_text
-from spinetriage.rules.examples import run_case, run_cases, warnings_for
 from spinetriage.core.ruleset import ID_PATTERN
+from spinetriage.rules.examples import run_case, run_cases, warnings_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "rules" / "spine-pain.yaml"

@@ -4,9 +4,9 @@ import subprocess
 import sys
 
 from conftest import SHIPPED_RULES
-from spinetriage.rules.load import load_rules_text, snapshot_path
+
 from spinetriage.rules import snapshot
-from spinetriage.rules.load import _load_path
+from spinetriage.rules.load import _load_path, load_rules_text, snapshot_path
 
 
 def _load(raw: str, text: str):

@@ -16,7 +16,6 @@ import sys
 import textwrap
 
 import pytest
-
 from conftest import CALM_FLAGS
 
 URGENT_FLAGS = ["ask", *(a for a in CALM_FLAGS if a != "--no-red-flags"), "--red-flag", "fever"]
@@ -84,10 +83,10 @@ def test_the_c_locale_without_utf8_gets_ascii_stand_ins():
 
 
 def test_stand_ins_for_what_the_report_and_interview_use():
-    from spinetriage.environment import stand_in
+    from spinetriage.cli.terminal import stand_in
 
     def shown(text: str, encoding: str) -> str:
-        from spinetriage import environment  # noqa: F401 - registers the error handler
+        from spinetriage.cli import terminal  # noqa: F401 - registers the error handler
 
         return text.encode(encoding, "spinetriage-ascii").decode(encoding)
 
@@ -163,7 +162,8 @@ def test_control_characters_in_flags_are_shown_not_sent():
 
 
 def test_typed_escape_sequences_are_shown_in_the_explanation(monkeypatch):
-    from spinetriage import cli, environment
+    from spinetriage import cli
+    from spinetriage.cli import terminal as environment
 
     out, err = io.StringIO(), io.StringIO()
     typed = "\x1b[2J\x1b]0;pwned\x07\n30\n"
@@ -181,9 +181,10 @@ def test_typed_escape_sequences_are_shown_in_the_explanation(monkeypatch):
 def test_control_characters_in_rules_text_are_made_visible_in_every_format():
     import dataclasses
 
-    from spinetriage import report, triage
-    from spinetriage.cli import _report_text
-    from spinetriage.render import plain_lines, report_as_text
+    from spinetriage import triage
+    from spinetriage.cli.render import plain_lines, report_as_text
+    from spinetriage.cli.save import _report_text
+    from spinetriage.formats import report
 
     result = triage({"red_flags": ["fever"], "location": ["neck"], "duration": "3d", "radiation": "none",
                      "recurrent": False, "limits_activities": False, "age": 30})
@@ -396,7 +397,7 @@ sys.argv = ["spinetriage", "ask", "--red-flag", "fever"]
 """
 
 
-@pytest.mark.parametrize("module", ["typer", "spinetriage.environment", "spinetriage.rules"])
+@pytest.mark.parametrize("module", ["typer", "spinetriage.cli.terminal", "spinetriage.rules.load"])
 @pytest.mark.parametrize("start", [
     "import runpy; runpy.run_module('spinetriage', run_name='__main__')",  # python -m spinetriage
     "from spinetriage.__main__ import main; sys.exit(main())",  # the installed `spinetriage` command

@@ -12,11 +12,18 @@ import random
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
-
 from conftest import CALM
-from spinetriage import AnswerError, MissingAnswers, Problem, RulesError, load_rules, triage_record
-from spinetriage import batch
+
+from spinetriage import (
+    AnswerError,
+    MissingAnswers,
+    Problem,
+    RulesError,
+    load_rules,
+    triage_record,
+)
 from spinetriage.core.vocabulary import RED_FLAGS
+from spinetriage.records.run import run
 
 RULES = load_rules()
 EMERGENCY = {"id": "e", "red_flags": ["saddle-numbness"]}
@@ -25,7 +32,7 @@ EMERGENCY = {"id": "e", "red_flags": ["saddle-numbness"]}
 def batch_lines(records):
     text = "".join(json.dumps(r) + "\n" for r in records)
     out = io.StringIO()
-    batch.run(io.BytesIO(text.encode()), out, RULES)
+    run(io.BytesIO(text.encode()), out, RULES)
     return [json.loads(line) for line in out.getvalue().splitlines()]
 
 
@@ -225,6 +232,7 @@ def test_rules_may_be_a_ruleset_a_path_or_none_and_anything_else_is_named(tmp_pa
     import shutil
 
     from conftest import SHIPPED_RULES
+
     from spinetriage import load_rules, triage_record
 
     copy = tmp_path / "mine.yaml"
@@ -257,7 +265,7 @@ def test_real_pandas_frames_agree_with_batch_csv_line_for_line():
             "4,lower-back,2w,legs,yes,no,70,fever;night-pain\n"
             "5,neck,3w,toes,no,no,abc,chest-pain\n")        # bad values beside an emergency
     out = io.StringIO()
-    batch.run(io.BytesIO(text.encode()), out, RULES, "csv")
+    run(io.BytesIO(text.encode()), out, RULES, "csv")
     want = [{**json.loads(line), "line": None} if "error" in line else json.loads(line)
             for line in out.getvalue().splitlines()]
     # Read as the recipes read CSV: every cell as text, an empty cell as "" (not NaN), as batch reads it.

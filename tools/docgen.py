@@ -14,7 +14,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from spinetriage.core.vocabulary import CHECKLISTS, EMERGENCY_SIGNS, RISK_FACTORS, URGENT_SIGNS  # noqa: E402
+from spinetriage.core.vocabulary import (  # noqa: E402
+    CHECKLISTS,
+    EMERGENCY_SIGNS,
+    RISK_FACTORS,
+    URGENT_SIGNS,
+)
 
 TIER_TITLES = (
     ("Emergency signs", "any one alone gives `emergency`, and at a prompt ends the questions.", EMERGENCY_SIGNS),
@@ -50,8 +55,8 @@ def limits() -> str:
 
 def rules_history() -> str:
     """What the change from rules version 2 to 3 moved, as ``rules diff`` prints it."""
-    from spinetriage.rules.load import load_rules
     from spinetriage.rules.diff import diff_rules, to_text
+    from spinetriage.rules.load import load_rules
 
     old = load_rules(ROOT / "tests" / "fixtures" / "spine-pain-2026.11.27.yaml")
     new = load_rules(ROOT / "rules" / "spine-pain.yaml")

@@ -5,21 +5,32 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
-from collections.abc import Iterator
 from typing import Any, Mapping
 
 from spinetriage.core.errors import AnswerError
 from spinetriage.core.parse import (
-    DURATION_BOTH, fold_text, format_duration, is_blank, longer_than_life, not_answered, parse_answer,
-    parse_duration, show, valid_signs,
+    DURATION_BOTH,
+    fold_text,
+    format_duration,
+    is_blank,
+    longer_than_life,
+    not_answered,
+    parse_answer,
+    parse_duration,
+    show,
+    valid_signs,
 )
 from spinetriage.core.vocabulary import ANSWER_KEYS, QUESTIONS
 
 
 class AnswerParser:
     """Reads a record's raw answers into normalised values: the one answer parser.
+
+    (One class of about 140 lines: its methods share the value cache and the per-record
+    bookkeeping of what was read, rescued and refused.)
 
     ``parse_each`` is what ``Answers.parse_each`` (and so ``triage``) and batch use. With a
     cache (``max_entries`` > 0), each text or list value parsed without error is remembered

@@ -14,7 +14,12 @@ from typing import Any
 
 from spinetriage.core.errors import AnswerError
 from spinetriage.core.vocabulary import (
-    DURATION_ACCEPTED, MAX_DURATION_DAYS, QUESTIONS, UNITS, _DURATION, Question,
+    _DURATION,
+    DURATION_ACCEPTED,
+    MAX_DURATION_DAYS,
+    QUESTIONS,
+    UNITS,
+    Question,
 )
 
 # --- parsing ----------------------------------------------------------------------------

@@ -18,7 +18,9 @@ from spinetriage.core.answers import Answers
 from spinetriage.core.vocabulary import QUESTIONS
 
 if TYPE_CHECKING:
-    from spinetriage.rules.source import Source  # the document a RuleSet was read from, if any
+    from spinetriage.rules.source import (
+        Source,  # the document a RuleSet was read from, if any
+    )
 
 #: The outcome ladder of the public contract, most urgent first.
 OUTCOME_IDS = ("emergency", "urgent", "doctor", "physical-therapy", "self-care")

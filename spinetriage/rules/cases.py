@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from spinetriage.core.vocabulary import QUESTIONS
 from spinetriage.core.answers import Answers
-from spinetriage.core.parse import parse_duration
 from spinetriage.core.errors import AnswerError
-from spinetriage.rules.hints import suggest as _suggest
+from spinetriage.core.parse import parse_duration
 from spinetriage.core.ruleset import CASE_KEYS, OUTCOME_IDS, Case
+from spinetriage.core.vocabulary import QUESTIONS
+from spinetriage.rules.hints import suggest as _suggest
 
 
 class CaseChecks:

@@ -6,18 +6,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from spinetriage.core.ruleset import (
+    _ID,
+    OUTCOME_IDS,
+    OUTCOME_KEYS,
+    PHASE_KEYS,
+    PHASES,
+    RULE_KEYS,
+    SAFETY_KEYS,
+    TOP_KEYS,
+    Outcome,
+    Rule,
+    RuleSet,
+    _compile,
+)
 from spinetriage.rules.cases import CaseChecks
 from spinetriage.rules.conditions import ConditionChecks
-from spinetriage.rules.hints import closest, suggest as _suggest
-from spinetriage.core.ruleset import (
-    OUTCOME_IDS, OUTCOME_KEYS, PHASE_KEYS, PHASES, RULE_KEYS, SAFETY_KEYS, TOP_KEYS, _ID, Outcome, Rule, RuleSet, _compile,
-)
+from spinetriage.rules.hints import closest
+from spinetriage.rules.hints import suggest as _suggest
 from spinetriage.rules.safety import safety_problems
 from spinetriage.rules.source import Source
 
 
 class Checker(ConditionChecks, CaseChecks):
     """Walks the loaded data, records every problem, and builds the RuleSet.
+
+    (A class of many short methods, one per part of the file, sharing the document and its
+    problems; about 240 lines with the small helpers the mixins use too.)
 
     The structure of the document is checked here; conditions and cases by the two mixins,
     which use the small helpers below (``error``, ``kind``, ``text`` ...).

@@ -25,9 +25,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
-from spinetriage.core.vocabulary import QUESTIONS, RED_FLAGS
 from spinetriage.core.answers import Answers
 from spinetriage.core.ruleset import Condition, RuleSet
+from spinetriage.core.vocabulary import QUESTIONS, RED_FLAGS
 from spinetriage.rules.safety import CALM_ANSWERS
 
 #: What an answer set that gives no result (answers missing, no emergency) counts as.
@@ -295,19 +295,9 @@ def _cases(diff: Diff) -> None:
             diff.compared["cases"] += 1
 
 
-def _records(diff: Diff, data: bytes, input_format: str) -> None:
-    """The records of a batch input, each triaged by both files exactly as ``batch`` does."""
-    import io
-    import json
-
-    from spinetriage.batch import run
-
-    lines = {}
-    for name, ruleset in (("old", diff.old), ("new", diff.new)):
-        out = io.StringIO()
-        run(io.BytesIO(data), out, ruleset, input_format, signals=())
-        lines[name] = [json.loads(line) for line in out.getvalue().splitlines()]
-    for number, (was, now) in enumerate(zip(lines["old"], lines["new"]), 1):
+def _records(diff: Diff, lines: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> None:
+    """The lines ``batch`` wrote for the same records with each file, compared record by record."""
+    for number, (was, now) in enumerate(zip(*lines), 1):
         old_outcome, new_outcome = was.get("outcome", "error"), now.get("outcome", "error")
         move = diff.move(old_outcome, new_outcome)
         move.count += 1
@@ -317,13 +307,15 @@ def _records(diff: Diff, data: bytes, input_format: str) -> None:
         diff.compared["records"] += 1
 
 
-def diff_rules(old: RuleSet, new: RuleSet, records: bytes | None = None, input_format: str = "jsonl") -> Diff:
-    """Compare two checked rules files (see the module's docstring)."""
+def diff_rules(old: RuleSet, new: RuleSet,
+               records: tuple[list[dict[str, Any]], list[dict[str, Any]]] | None = None) -> Diff:
+    """Compare two checked rules files (see the module's docstring). ``records``: the lines
+    ``batch`` wrote for the same records with ``old`` and with ``new`` (see ``cli.rules``)."""
     diff = Diff(old, new)
     _cases(diff)
     _space(diff)
     if records is not None:
-        _records(diff, records, input_format)
+        _records(diff, records)
     return diff
 
 

@@ -7,11 +7,11 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from spinetriage.core.vocabulary import QUESTIONS
 from spinetriage.core.answers import Answers
 from spinetriage.core.engine import matching
 from spinetriage.core.errors import Problem
 from spinetriage.core.ruleset import Case, Condition, Rule, RuleSet, evaluate3
+from spinetriage.core.vocabulary import QUESTIONS
 
 
 @dataclass(frozen=True)

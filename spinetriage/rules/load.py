@@ -225,8 +225,12 @@ def load_rules_text(text: str, file: str = "<rules>") -> RuleSet:
 
 
 def _load_text(text: str, file: str) -> RuleSet:
-    from spinetriage.rules import yamlsrc  # PyYAML is imported only when a file is parsed
-    from spinetriage.rules.checker import Checker  # nor are the checks: the snapshot needs none
+    from spinetriage.rules import (
+        yamlsrc,  # PyYAML is imported only when a file is parsed
+    )
+    from spinetriage.rules.checker import (
+        Checker,  # nor are the checks: the snapshot needs none
+    )
 
     _refuse_forbidden_chars(text, file)
     src = yamlsrc.load(text, file)

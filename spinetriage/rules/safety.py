@@ -3,10 +3,10 @@ each urgent sign alone to at least urgent (the tiers are the vocabulary's, not t
 
 from __future__ import annotations
 
-from spinetriage.core.vocabulary import TIERS
 from spinetriage.core.answers import Answers
 from spinetriage.core.errors import Problem
 from spinetriage.core.ruleset import Condition, Rule, RuleSet, evaluate3
+from spinetriage.core.vocabulary import TIERS
 from spinetriage.rules.source import Source
 
 #: The least urgent outcome a red flag of each tier must lead to on its own (answers.TIERS).

@@ -10,11 +10,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from spinetriage.core.vocabulary import QUESTIONS, UNITS
 from spinetriage.core.ruleset import (
-    CASE_KEYS, ID_PATTERN, OPERATORS, OUTCOME_IDS, OUTCOME_KEYS, PHASE_KEYS, PHASES, RULE_KEYS, SAFETY_KEYS, TOP_KEYS,
+    CASE_KEYS,
+    ID_PATTERN,
+    OPERATORS,
+    OUTCOME_IDS,
+    OUTCOME_KEYS,
+    PHASE_KEYS,
+    PHASES,
+    RULE_KEYS,
+    SAFETY_KEYS,
+    TOP_KEYS,
 )
-
+from spinetriage.core.vocabulary import QUESTIONS, UNITS
 
 
 def _text(description: str) -> dict[str, Any]:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from spinetriage.core.vocabulary import QUESTIONS, TIERS
 from spinetriage.core.ruleset import Case, Condition, Outcome, Rule, RuleSet, _compile
+from spinetriage.core.vocabulary import QUESTIONS, TIERS
 from spinetriage.rules.safety import safety_problems
 from spinetriage.rules.source import Source
 

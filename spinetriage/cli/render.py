@@ -16,12 +16,12 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.text import Text
 
-from spinetriage import report
+from spinetriage.cli.terminal import visible
 from spinetriage.core.engine import Result
-from spinetriage.environment import visible
+from spinetriage.formats import report
 
 if TYPE_CHECKING:
-    from spinetriage.environment import Environment
+    from spinetriage.cli.terminal import Environment
 
 STYLE = {
     "emergency": "bold white on red",

@@ -2,15 +2,15 @@
 each ``batch`` line (also what ``triage_record`` returns).
 
 Generated from the same vocabulary the code uses (outcome ids, phases, answers and their
-values), and shipped as files inside the package (``spinetriage/schemas/*.json``), read with::
+values), and shipped as files inside the package (``spinetriage/data/schemas/*.json``), read with::
 
     from importlib.resources import files
-    schema = json.loads(files("spinetriage").joinpath("schemas/result.schema.json").read_text())
+    schema = json.loads(files("spinetriage").joinpath("data/schemas/result.schema.json").read_text())
 
 Every key of the contract is required and typed; the documented extra keys (``safety_net``,
 ``date`` in a saved report, ``ignored`` on a batch line) are allowed and typed too; any other
 key is refused, so a misspelt or unannounced key fails validation instead of passing unseen.
-After changing the vocabulary run ``python -m spinetriage.output_schema`` (a test compares).
+After changing the vocabulary run ``python -m spinetriage.formats.schemas`` (a test compares).
 Pure: no terminal, no third-party import.
 """
 
@@ -20,10 +20,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from spinetriage.core.vocabulary import MAX_DURATION_DAYS, QUESTIONS
 from spinetriage.core.ruleset import ID_PATTERN, OUTCOME_IDS, PHASES
+from spinetriage.core.vocabulary import MAX_DURATION_DAYS, QUESTIONS
 
-SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "data" / "schemas"
 BASE_ID = "https://spinetriage.invalid/schemas/"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 

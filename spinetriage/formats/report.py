@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from spinetriage.core.vocabulary import QUESTIONS, RED_FLAGS
-from spinetriage.core.parse import format_duration
 from spinetriage.core.engine import Result
+from spinetriage.core.parse import format_duration
+from spinetriage.core.vocabulary import QUESTIONS, RED_FLAGS
 
 FORMATS = ("text", "json", "markdown", "fhir")
 #: ``--output`` extensions; the longest that ends the name wins (``.fhir.json`` over ``.json``).

@@ -39,8 +39,8 @@ import signal
 import time
 from typing import Any, Callable, Iterator
 
-from spinetriage.batch import Triager, triage_lines
 from spinetriage.core.ruleset import RuleSet
+from spinetriage.records.triage import Triager, triage_lines
 
 _FAILED = "failed"  # a worker's reply when triaging a block raised (a bug): the exception follows
 _STOPS = tuple(s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None)
@@ -192,7 +192,7 @@ class _Pool:
         if code is None:
             how = "it stopped answering"
         elif code < 0:
-            from spinetriage.stopping import signal_name
+            from spinetriage.records.stopping import signal_name
 
             how = f"killed by {signal_name(-code)}"
         else:

@@ -12,7 +12,15 @@ from html import escape
 
 from spinetriage._version import __version__
 from spinetriage.core.engine import Result
-from spinetriage.report import ENDED_EARLY, LABELS, LIMITS_HEADING, NO_REASON, answer_text, headline, sections
+from spinetriage.formats.report import (
+    ENDED_EARLY,
+    LABELS,
+    LIMITS_HEADING,
+    NO_REASON,
+    answer_text,
+    headline,
+    sections,
+)
 
 CSS = """
 :root { color-scheme: light; }

@@ -17,18 +17,30 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from spinetriage import report
-from spinetriage.core.vocabulary import CHECKLISTS, QUESTIONS, RED_FLAGS, TIERS, Checklist
+from spinetriage.cli.render import console_for, hanging
+from spinetriage.cli.terminal import visible
 from spinetriage.core.answers import Answers
-from spinetriage.core.parse import fold_text, format_duration, longer_than_life, parse_answer, parse_duration
 from spinetriage.core.engine import matching
-from spinetriage.environment import visible
 from spinetriage.core.errors import AnswerError
-from spinetriage.render import console_for, hanging
+from spinetriage.core.parse import (
+    fold_text,
+    format_duration,
+    longer_than_life,
+    parse_answer,
+    parse_duration,
+)
 from spinetriage.core.ruleset import RuleSet
+from spinetriage.core.vocabulary import (
+    CHECKLISTS,
+    QUESTIONS,
+    RED_FLAGS,
+    TIERS,
+    Checklist,
+)
+from spinetriage.formats import report
 
 if TYPE_CHECKING:
-    from spinetriage.environment import Environment
+    from spinetriage.cli.terminal import Environment
 
 INTRO_HEAD = "spinetriage asks a few questions about your neck or back pain and tells you where to go and how soon."
 INTRO_BODY = ("It takes about two minutes. It is not a diagnosis; if you are worried, contact a doctor. "
@@ -43,77 +55,9 @@ Parse = Callable[[str], Any]
 PROMPT_WORDS = {"radiation": {"no": "none", "n": "none", "nope": "none", "nowhere": "none"}}
 
 
-class Interview:
-    def __init__(self, rules: RuleSet, e: "Environment", to_stderr: bool = False):
-        """``to_stderr``: ask on stderr, keeping stdout for the JSON or Markdown report."""
-        self.rules = rules
-        self.e = e
-        self.console: Console = console_for(e, stderr=to_stderr)
-        self.answers = Answers()
-        self.signs: frozenset[str] = frozenset()  # the signs ticked so far
-        self.stopped_early = False  # an emergency ended the questions
-        self.lists_left = 0  # checklists still to answer
-
-    # --- the flow ------------------------------------------------------------------------
-
-    def run(self, given: Answers) -> tuple[Answers, tuple[int, ...]]:
-        """Ask what ``given`` lacks; returns the answers and the matching rules."""
-        self.answers = given
-        steps = self.plan(given)
-        self.console.print(Text(INTRO_HEAD, style="bold"))
-        self.console.print(Text(INTRO_BODY))
-        for number, ask in enumerate(steps, start=1):
-            self.console.print()
-            self.console.print(Text(f"Question {number} of {len(steps)}", style="dim"))
-            try:
-                ask()
-            except (KeyboardInterrupt, EOFError):
-                self.console.print()
-                self.console.print(Text(LEFT, style="bold"))
-                raise
-            if number < len(steps):
-                matched = self.decided()
-                if matched is not None:
-                    if self.answers.red_flags is None and self.signs:  # the signs ticked are answers given
-                        self.answers = replace(self.answers, red_flags=self.signs)
-                    self.stopped_early = True  # later checklists are unasked, not "none"
-                    self.console.print()
-                    self.console.print(Text(STOPPED, style="bold"))
-                    self.console.print()
-                    return self.answers, matched
-        self.summary()
-        matched = matching(self.answers, self.rules)
-        assert matched is not None  # every answer is known now
-        return self.answers, matched
-
-    def plan(self, given: Answers) -> list[Callable[[], None]]:
-        """The questions to ask, in order: only those whose answer was not given as a flag."""
-        steps: list[Callable[[], None]] = []
-        lists = list(CHECKLISTS) if given.red_flags is None else []
-        self.lists_left = len(lists)
-        steps += [self.checklist_step(c) for c in lists if c.before_questions]
-        for key, ask in (
-            ("location", self.ask_location), ("duration_days", self.ask_duration),
-            ("radiation", self.ask_radiation), ("recurrent", self.ask_recurrent),
-            ("limits_activities", self.ask_limits), ("age", self.ask_age),
-        ):
-            if getattr(given, key) is None:
-                steps.append(ask)
-        steps += [self.checklist_step(c) for c in lists if not c.before_questions]
-        return steps
-
-    def decided(self) -> tuple[int, ...] | None:
-        """The matching rules once the rules give the most urgent outcome for certain, else None."""
-        answers = self.answers
-        if answers.red_flags is None and self.signs:
-            # Only some checklists are answered yet. The rules' tests on signs only ever
-            # grow with more signs, so a rule that matches now for certain still matches
-            # once the other checklists are answered too.
-            sure, _ = self.rules.match_partial(replace(answers, red_flags=self.signs))
-            return sure if self.rules.is_top(sure) else None
-        return matching(answers, self.rules) if answers.missing() else None
-
-    # --- reading an answer -----------------------------------------------------------------
+class Prompter:
+    """Asking at the terminal: one line read, a question asked until its answer parses, a menu,
+    yes or no. ``Interview`` puts the questions in order; this is how each one is asked."""
 
     def read_line(self) -> str:
         """One line typed by the user; EOFError at end of input, KeyboardInterrupt on Ctrl-C."""
@@ -219,6 +163,86 @@ class Interview:
 
         return self.ask(question, parse, how, hint, show_question=False)
 
+    def yes_no(self, key: str, question: str) -> bool:
+        return self.ask(question, lambda raw: parse_answer(key, raw), "Type y for yes or n for no.", "Type y or n")
+
+
+class Interview(Prompter):
+    """The questions in order, for whatever the flags did not answer: the emergency checklists,
+    the article's six questions, the other checklists, then a summary; an emergency ends them at
+    once. (About 180 lines: one short method a question, all sharing the answers so far.)"""
+
+    def __init__(self, rules: RuleSet, e: "Environment", to_stderr: bool = False):
+        """``to_stderr``: ask on stderr, keeping stdout for the JSON or Markdown report."""
+        self.rules = rules
+        self.e = e
+        self.console: Console = console_for(e, stderr=to_stderr)
+        self.answers = Answers()
+        self.signs: frozenset[str] = frozenset()  # the signs ticked so far
+        self.stopped_early = False  # an emergency ended the questions
+        self.lists_left = 0  # checklists still to answer
+
+    # --- the flow ------------------------------------------------------------------------
+
+    def run(self, given: Answers) -> tuple[Answers, tuple[int, ...]]:
+        """Ask what ``given`` lacks; returns the answers and the matching rules."""
+        self.answers = given
+        steps = self.plan(given)
+        self.console.print(Text(INTRO_HEAD, style="bold"))
+        self.console.print(Text(INTRO_BODY))
+        for number, ask in enumerate(steps, start=1):
+            self.console.print()
+            self.console.print(Text(f"Question {number} of {len(steps)}", style="dim"))
+            try:
+                ask()
+            except (KeyboardInterrupt, EOFError):
+                self.console.print()
+                self.console.print(Text(LEFT, style="bold"))
+                raise
+            if number < len(steps):
+                matched = self.decided()
+                if matched is not None:
+                    if self.answers.red_flags is None and self.signs:  # the signs ticked are answers given
+                        self.answers = replace(self.answers, red_flags=self.signs)
+                    self.stopped_early = True  # later checklists are unasked, not "none"
+                    self.console.print()
+                    self.console.print(Text(STOPPED, style="bold"))
+                    self.console.print()
+                    return self.answers, matched
+        self.summary()
+        matched = matching(self.answers, self.rules)
+        assert matched is not None  # every answer is known now
+        return self.answers, matched
+
+    def plan(self, given: Answers) -> list[Callable[[], None]]:
+        """The questions to ask, in order: only those whose answer was not given as a flag."""
+        steps: list[Callable[[], None]] = []
+        lists = list(CHECKLISTS) if given.red_flags is None else []
+        self.lists_left = len(lists)
+        steps += [self.checklist_step(c) for c in lists if c.before_questions]
+        for key, ask in (
+            ("location", self.ask_location), ("duration_days", self.ask_duration),
+            ("radiation", self.ask_radiation), ("recurrent", self.ask_recurrent),
+            ("limits_activities", self.ask_limits), ("age", self.ask_age),
+        ):
+            if getattr(given, key) is None:
+                steps.append(ask)
+        steps += [self.checklist_step(c) for c in lists if not c.before_questions]
+        return steps
+
+    def decided(self) -> tuple[int, ...] | None:
+        """The matching rules once the rules give the most urgent outcome for certain, else None."""
+        answers = self.answers
+        if answers.red_flags is None and self.signs:
+            # Only some checklists are answered yet. The rules' tests on signs only ever
+            # grow with more signs, so a rule that matches now for certain still matches
+            # once the other checklists are answered too.
+            sure, _ = self.rules.match_partial(replace(answers, red_flags=self.signs))
+            return sure if self.rules.is_top(sure) else None
+        return matching(answers, self.rules) if answers.missing() else None
+
+    # --- reading an answer -----------------------------------------------------------------
+
     def checklist(self, checklist: Checklist) -> frozenset[str]:
         values = list(checklist.items)
         self.console.print(Text(checklist.heading, style="bold underline"))
@@ -275,9 +299,6 @@ class Interview:
     def ask_radiation(self) -> None:
         value = self.menu("radiation", "Does the pain spread into your arms or legs?", many=False)
         self.answers = replace(self.answers, radiation=value)
-
-    def yes_no(self, key: str, question: str) -> bool:
-        return self.ask(question, lambda raw: parse_answer(key, raw), "Type y for yes or n for no.", "Type y or n")
 
     def ask_recurrent(self) -> None:
         self.answers = replace(self.answers, recurrent=self.yes_no(

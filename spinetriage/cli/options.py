@@ -1,0 +1,107 @@
+"""Words of the command line shared by its commands: help texts, the values each flag takes with
+their meanings (for shell completion), and checking a flag's value.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from typer.core import TyperCommand
+
+from spinetriage.cli.errors import UsageError
+from spinetriage.core.vocabulary import QUESTIONS
+
+ASK_HELP = """Ask the triage questions and print one recommendation.
+
+Answers not given as flags are asked at prompts when this runs in a terminal.
+With --no-input, or without a terminal, every answer must be given as a flag
+(an emergency red flag alone is enough).
+
+\b
+Examples:
+  spinetriage ask
+  spinetriage ask --location lower-back \\
+    --duration 6w --radiation legs \\
+    --no-recurrent --limits-activities \\
+    --age 42 --no-red-flags
+  spinetriage ask --red-flag saddle-numbness \\
+    --no-input --format json
+  spinetriage ask --location neck \\
+    --duration 3d --radiation none \\
+    --no-recurrent --no-limits-activities \\
+    --age 30 --no-red-flags \\
+    --format markdown --output report.md
+  spinetriage ask --output report.html
+  spinetriage ask --output result.fhir.json
+"""
+
+MISSING_FLAG = {
+    "recurrent": "--recurrent/--no-recurrent",
+    "limits_activities": "--limits-activities/--no-limits-activities",
+    "red_flags": "--red-flag ID/--no-red-flags",
+}
+RED_FLAG_HELP = ("A warning sign that is present (repeatable, or several separated by commas); every ID with "
+                 "its meaning is listed below. Any emergency sign gives the emergency result at once.")
+
+# --- shell completion of values (bash, zsh, fish: spinetriage --install-completion) --------------
+
+FORMAT_WORDS = {"text": "the report for people (default)", "json": "one JSON object for scripts",
+                "markdown": "the report as Markdown", "fhir": "a FHIR R4 Bundle"}
+INPUT_FORMAT_WORDS = {"jsonl": "JSON Lines, one record a line (default)", "csv": "CSV with a header row",
+                      "fhir": "FHIR R4 QuestionnaireResponses, one a line"}
+
+
+def _completer(key: str) -> Callable[[str], list[tuple[str, str]]]:
+    """Values of an answer for the shell to offer, with their words (zsh and fish show them).
+    Called only when the shell asks (_SPINETRIAGE_COMPLETE is set), never at start-up."""
+
+    def complete(incomplete: str) -> list[tuple[str, str]]:
+        from spinetriage.core.vocabulary import TIERS
+
+        question = QUESTIONS[key]
+        head, comma, last = incomplete.rpartition(",") if question.kind == "set" else ("", "", incomplete)
+        done = set(head.split(",")) if comma else set()
+        words = dict(question.choices)
+        if key == "red_flags":
+            words = {k: f"{TIERS[k]}: {v}" for k, v in words.items()}
+        words.update({alias: f"= {value}" for alias, value in question.aliases.items()})
+        return [(head + comma + value, text if len(text) <= 60 else text[:57].rstrip(" ,;:") + "...") for value, text in words.items()
+                if value.startswith(last.strip().lower()) and value not in done]
+
+    return complete
+
+
+def _choices(words: dict[str, str]) -> Callable[[str], list[tuple[str, str]]]:
+    def complete(incomplete: str) -> list[tuple[str, str]]:
+        return [(value, text) for value, text in words.items() if value.startswith(incomplete.strip().lower())]
+
+    return complete
+
+
+class AskCommand(TyperCommand):
+    """``ask --help`` ends with every red-flag id and its meaning, by tier; built only when shown."""
+
+    TIER_HEADINGS = (
+        ("emergency", "Red-flag IDs: emergency signs"),
+        ("urgent", "Red-flag IDs: urgent signs"),
+        ("risk", "Red-flag IDs: risk factors"),
+    )
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
+        super().format_epilog(ctx, formatter)
+        from spinetriage.core.vocabulary import RED_FLAGS, TIERS
+
+        for tier, heading in self.TIER_HEADINGS:
+            with formatter.section(heading):
+                formatter.write_dl([(sign, words) for sign, words in RED_FLAGS.items() if TIERS[sign] == tier])
+
+
+def _choice(flag: str, value: str, accepted: tuple[str, ...]) -> str:
+    word = value.strip().lower()
+    if word not in accepted:
+        raise UsageError(f"{flag}: {value!r} is not accepted; accepted: {', '.join(accepted)}")
+    return word
+
+
+def _or(words: list[str]) -> str:
+    return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else "".join(words)
