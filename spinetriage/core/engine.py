@@ -9,7 +9,7 @@ ends the questions); otherwise ``MissingAnswers`` names what is needed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, NamedTuple, Sequence
 
 from spinetriage.core.answers import Answers
 from spinetriage.core.errors import AnswerError, MissingAnswers, SpinetriageError
@@ -19,8 +19,7 @@ ACUTE_BELOW_DAYS = 28  # under 4 weeks
 CHRONIC_FROM_DAYS = 84  # 12 weeks or more
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(NamedTuple):
     """Why a recommendation was given: one matching rule, its outcome, its reason and source."""
 
     rule: str

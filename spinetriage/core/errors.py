@@ -6,8 +6,8 @@ these into one-line messages and exit codes). The core never prints.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 
 class ExitCode(IntEnum):
@@ -63,8 +63,7 @@ class MissingAnswers(SpinetriageError):
         super().__init__("missing answers: " + ", ".join(self.fields))
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One problem in a rules file, with where it is."""
 
     file: str

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from spinetriage.core.answers import Answers
 from spinetriage.core.vocabulary import QUESTIONS
@@ -52,8 +52,7 @@ _ID = re.compile(ID_PATTERN[1:-1])  # used with fullmatch ("$" would allow a fin
 Condition = tuple  # ("all", [..]) | ("any", [..]) | (op, key, value)
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """One step of the outcome ladder, with the words the person reads."""
 
     id: str
@@ -64,8 +63,7 @@ class Outcome:
     if_worse: str = ""  # replaces the safety net's "if it gets worse" for this outcome
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """One checked rule: its condition, the outcome it leads to, why, and where it is written."""
 
     id: str
@@ -82,8 +80,7 @@ class Rule:
         return _condition_keys(self.condition)
 
 
-@dataclass(frozen=True)
-class Case:
+class Case(NamedTuple):
     """One example case of the rules file: answers and the outcome (and rules) they must give."""
 
     id: str

@@ -9,8 +9,7 @@ reports and in help; the ids are what scripts give (CONTRACT.md, "Red-flag ids")
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 # --- the vocabulary -------------------------------------------------------------------
 
@@ -107,8 +106,7 @@ TIERS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Checklist:
+class Checklist(NamedTuple):
     """One short themed checklist of red-flag ids, as the interview asks it.
 
     ``before_questions``: asked before the article's questions (the emergency signs come
@@ -155,16 +153,17 @@ DURATION_ACCEPTED = (
 )
 
 
-@dataclass(frozen=True)
-class Question:
+class Question(NamedTuple):
     """One answer: its key in the answers, its flag, its kind and accepted values."""
 
     key: str
     flag: str
     kind: str  # "set", "choice", "bool", "int"
-    choices: Mapping[str, str] = field(default_factory=dict)  # value -> plain words
-    aliases: Mapping[str, str] = field(default_factory=dict)
+    choices: Mapping[str, str] = {}  # value -> plain words (never changed: shared by default)
+    aliases: Mapping[str, str] = {}
     bounds: tuple[int, int] | None = None
+    #: Not needed for a result: a missing optional answer is never a missing answer (``course``).
+    optional: bool = False
 
     def accepted(self) -> str:
         if self.kind == "bool":

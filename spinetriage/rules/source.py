@@ -6,7 +6,6 @@ makes a Source of the text alone, without importing PyYAML.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from spinetriage.core.errors import Problem
@@ -14,18 +13,23 @@ from spinetriage.core.errors import Problem
 Path = tuple  # a path of keys and indexes from the top of the document
 
 
-@dataclass
 class Source:
-    """A loaded YAML document: the data, and where each piece of it stands."""
+    """A loaded YAML document: the data, and where each piece of it stands.
 
-    file: str
-    text: str
-    data: Any = None
-    positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    key_positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    yaml11_words: dict[Path, str] = field(default_factory=dict)  # path -> "no", "yes", ...
-    refused: set[Path] = field(default_factory=set)  # values already reported (a tag, an alias ...)
-    problems: list[Problem] = field(default_factory=list)
+    (A plain class: a dataclass costs a start-up this module is on.)
+    """
+
+    def __init__(self, file: str, text: str, data: Any = None,
+                 positions: dict[Path, tuple[int, int]] | None = None,
+                 key_positions: dict[Path, tuple[int, int]] | None = None) -> None:
+        self.file = file
+        self.text = text
+        self.data = data
+        self.positions: dict[Path, tuple[int, int]] = positions if positions is not None else {}
+        self.key_positions: dict[Path, tuple[int, int]] = key_positions if key_positions is not None else {}
+        self.yaml11_words: dict[Path, str] = {}  # path -> "no", "yes", ...
+        self.refused: set[Path] = set()  # values already reported (a tag, an alias ...)
+        self.problems: list[Problem] = []
 
     def where(self, path: Path, key: bool = False) -> tuple[int, int]:
         """Line and column of the value at ``path`` (or of its key), else of its nearest parent."""
