@@ -5,7 +5,10 @@ every failure to its exit code (``cli.errors``). The apps are ``cli.apps``; the 
 
 from __future__ import annotations
 
+import copy
+import os
 import sys
+from typing import Any
 
 import typer
 
@@ -15,10 +18,48 @@ from spinetriage.cli.errors import PROG, _handle
 from spinetriage.cli.terminal import env, prepare_process
 
 
+def _name(info: Any) -> str | None:
+    return info.name or (info.callback.__name__.replace("_", "-") if getattr(info, "callback", None) else None)
+
+
+def _only(typer_app: typer.Typer, name: str | None) -> typer.Typer | None:
+    """``typer_app`` with only the command or group called ``name`` (None when it has none)."""
+    commands = [c for c in typer_app.registered_commands if _name(c) == name]
+    groups = [g for g in typer_app.registered_groups if g.name == name]
+    if not commands and not groups:
+        return None
+    slim = copy.copy(typer_app)
+    slim.registered_commands, slim.registered_groups = commands, groups
+    return slim
+
+
+def command_for(argv: list[str] | None) -> Any:
+    """The click command to run: only the command (and subcommand) ``argv`` names is built.
+
+    Building a command reads its function's signature and type hints; building all nine for
+    every run cost a twentieth of ``ask``'s start-up. With no command named, an unknown one, or
+    the shell asking for completions, everything is built, so help, "no such command" and
+    completion are Typer's own.
+    """
+    args = sys.argv[1:] if argv is None else list(argv)
+    if not args or os.environ.get(f"_{PROG.upper()}_COMPLETE"):
+        return typer.main.get_command(app)
+    slim = _only(app, args[0])
+    if slim is None:
+        return typer.main.get_command(app)
+    groups = slim.registered_groups
+    if groups and len(args) > 1:
+        sub = _only(groups[0].typer_instance, args[1])
+        if sub is not None:
+            slim.registered_groups = [copy.copy(groups[0])]
+            slim.registered_groups[0].typer_instance = sub
+    return typer.main.get_command(slim)
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code. Every error becomes one clear message."""
     prepare_process()
-    command = typer.main.get_command(app)
+    command = command_for(argv)
     try:
         rv = command.main(args=argv, prog_name=PROG, standalone_mode=False)
         if sys.stdout is not None:
