@@ -13,6 +13,7 @@ import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -23,18 +24,18 @@ from spinetriage.core.answers import Answers
 from spinetriage.core.engine import matching
 from spinetriage.core.errors import AnswerError
 from spinetriage.core.parse import (
-    fold_text,
     format_duration,
     longer_than_life,
     parse_answer,
     parse_duration,
+    read_choice,
+    read_signs,
 )
 from spinetriage.core.ruleset import RuleSet
 from spinetriage.core.vocabulary import (
     CHECKLISTS,
     QUESTIONS,
     RED_FLAGS,
-    TIERS,
     Checklist,
 )
 from spinetriage.formats import report
@@ -48,98 +49,113 @@ INTRO_BODY = ("It takes about two minutes. It is not a diagnosis; if you are wor
 STOPPED = "Your answers point to an emergency, so the questions stop here."
 #: Shown when the questions are left (Ctrl-C, end of input): no recommendation was given.
 LEFT = "If you have any of the emergency signs you were asked about, call your emergency number now."
-NONE_WORDS = {"0", "none", "no", "n", "nothing", "none of these", "none of them"}
+CHECKLIST_HINT = "Type the numbers of all that apply (e.g. 1 3), or 0 if none do"
 
 Parse = Callable[[str], Any]
-#: Words people type at a prompt beyond the flags' values ("no" for "none").
-PROMPT_WORDS = {"radiation": {"no": "none", "n": "none", "nope": "none", "nowhere": "none"}}
 
 
 class Prompter:
     """Asking at the terminal: one line read, a question asked until its answer parses, a menu,
-    yes or no. ``Interview`` puts the questions in order; this is how each one is asked."""
+    yes or no. ``Interview`` puts the questions in order; this is how each one is asked.
+
+    Each prompt is drawn as one screen (``draw``): the question's number, its heading, the
+    question and its items, a line of help and the input line, laid out for the terminal's size
+    measured as it is drawn. A wrong answer is explained in one or two lines; when the items
+    would no longer all be on the screen, the screen is drawn again with the explanation.
+    """
+
+    rows = 24  # the terminal's height when the prompt was drawn
+    header: Any = None  # "Question 3 of 11", drawn at the top of each prompt's screen
+    page: list[Any] = []  # what the prompt being asked shows above its help line
+    used = 0  # rows the prompt has taken so far, from the top of its screen
+
+    def measure(self) -> None:
+        """The terminal's size now: a window resized since the last prompt is honoured."""
+        columns, self.rows = self.e.size_now(self.console.file)
+        self.console.width = columns
+
+    def rows_of(self, renderable: Any) -> int:
+        return len(self.console.render_lines(renderable, self.console.options, pad=False))
+
+    def show(self, renderable: Any) -> None:
+        self.used += self.rows_of(renderable)
+        self.console.print(renderable)
+
+    def draw(self, parts: list[Any]) -> None:
+        """A new prompt's screen: a blank line, the question's number, then ``parts``."""
+        self.measure()
+        self.console.print()
+        self.page = ([self.header] if self.header is not None else []) + parts
+        self.used = 0
+        for part in self.page:
+            self.show(part)
 
     def read_line(self) -> str:
         """One line typed by the user; EOFError at end of input, KeyboardInterrupt on Ctrl-C."""
         self.console.print("> ", end="")
         stdin = self.e.stdin
         if stdin is sys.stdin:
-            return input()  # line editing of the terminal
-        line = stdin.readline()
-        if not line:
-            raise EOFError
-        return line.rstrip("\r\n")
+            line = input()  # line editing of the terminal
+        else:
+            line = stdin.readline()
+            if not line:
+                raise EOFError
+            line = line.rstrip("\r\n")
+        self.used += max(1, -(-(2 + cell_len(line)) // max(self.console.width, 1)))  # the input line, wrapped
+        return line
 
     def ask(self, question: str, parse: Parse, how: str, hint: str = "", show_question: bool = True) -> Any:
         """Ask until the answer parses; an invalid answer is explained and asked again.
 
-        ``how`` says what to type; it ends every explanation of a wrong answer.
+        ``how`` says what to type; it ends every explanation of a wrong answer. Without
+        ``show_question`` the caller has drawn the prompt's screen already.
         """
         if show_question:
-            self.console.print(Text(question, style="bold"))
+            self.draw([Text(question, style="bold")])
         if hint:
-            self.console.print(Text(hint, style="dim"))
+            self.show(Text(hint, style="dim"))
         while True:
             raw = self.read_line()
             if not raw.strip():
-                explanation = f"Please type an answer. {how}"  # never a default: no answer is no answer
+                problem = "please type an answer"  # never a default: no answer is no answer
             else:
                 try:
                     return parse(raw)
                 except AnswerError as exc:
-                    explanation = f"Sorry, {visible(exc.problem)}. {how}"  # what was typed, never raw escapes
-            self.console.print(Text(explanation, style="yellow"))
-            self.console.print(Text(question, style="bold"))
+                    problem = visible(exc.problem)  # what was typed, never raw escapes
+            self.explain(problem, how, question)
+
+    def explain(self, problem: str, how: str, question: str) -> None:
+        """Why the answer was wrong and what to type, in one or two lines, with the question again;
+        the whole screen again when its items would no longer all be on it."""
+        lead = "Please type an answer." if problem == "please type an answer" else f"Sorry, {problem}."
+        self.measure()
+        message = Text(f"{lead} {how}", style="yellow")
+        if self.rows_of(message) > 2:
+            message = Text(lead, style="yellow")
+        again = Text(question, style="bold")
+        if self.used + self.rows_of(message) + self.rows_of(again) + 1 <= self.rows:
+            self.show(message)  # the screen above is still whole
+            self.show(again)
+            return
+        self.console.print()
+        self.used = 0
+        for part in self.page:
+            self.show(part)
+        self.show(message)
 
     def options(self, question: str, labels: list[str]) -> None:
         """The question and its numbered options, words wrapped under their first word."""
+        self.draw([Text(question, style="bold"), self.items(labels)])
+
+    @staticmethod
+    def items(labels: list[str], number_width: int = 0) -> Table:
         table = Table.grid(padding=(0, 1))
-        table.add_column(justify="right", no_wrap=True)
+        table.add_column(justify="right", no_wrap=True, min_width=number_width or len(f"{len(labels)}."))
         table.add_column()
         for i, words in enumerate(labels, start=1):
             table.add_row(f"{i}.", words)
-        self.console.print(Text(question, style="bold"))
-        self.console.print(table)
-
-    @staticmethod
-    def picks(raw: str, values: list[str], aliases: Mapping[str, str] | None = None,
-              unknown: list[str] | None = None) -> list[str]:
-        """'1 3', '1,3', 'neck lower back', 'cervical' -> the values picked (not yet normalised).
-
-        Numbers pick from ``values`` (1-based); words may be values or aliases, and a value of
-        several words may be typed with spaces ("lower back" for lower-back). A word or number
-        not on the list raises AnswerError, or, when ``unknown`` is given, is added to it.
-        Typographic dashes, no-break spaces and invisible characters (pasted from Word or a web
-        page) are folded silently: "chest–pain" is chest-pain.
-        """
-        known = set(values) | set(aliases or {})
-        words = fold_text(raw).lower().replace(",", " ").replace(";", " ").replace("_", " ").split()
-        out: list[str] = []
-        i = 0
-        while i < len(words):
-            word = words[i]
-            if word.rstrip(".").isascii() and word.rstrip(".").isdigit():  # "3" or "3." from a list
-                word = word.rstrip(".")
-                if 1 <= int(word) <= len(values):
-                    out.append(values[int(word) - 1])
-                elif unknown is None:
-                    raise AnswerError("choice", word, "", f"{word} is not on the list")
-                else:
-                    unknown.append(word)
-                i += 1
-                continue
-            for j in range(len(words), i, -1):  # the longest run of words that is a value
-                phrase = "-".join(words[i:j])
-                if phrase in known:
-                    out.append(phrase)
-                    i = j
-                    break
-            else:
-                if unknown is None:
-                    raise AnswerError("choice", word, "", f"'{word}' is not on the list")
-                unknown.append(word)
-                i += 1
-        return out
+        return table
 
     def menu(self, key: str, question: str, many: bool) -> Any:
         q = QUESTIONS[key]
@@ -148,20 +164,11 @@ class Prompter:
         words = ", ".join(values)
         if many:
             hint = f"Type one or more numbers (e.g. 1 3) or words: {words}"
-            how = f"Type numbers from 1 to {len(values)}, or the words {words}."
+            how = f"Type numbers from 1 to {len(values)}, or words: {words}."
         else:
             hint = f"Type a number or a word: {words}"
-            how = f"Type one number from 1 to {len(values)}, or one of the words {words}."
-
-        aliases = {**q.aliases, **PROMPT_WORDS.get(key, {})}
-
-        def parse(raw: str) -> Any:
-            picked = [aliases.get(word, word) for word in self.picks(raw, values, aliases)]
-            if not many and len(picked) != 1:
-                raise AnswerError(key, raw, "", "that is more than one answer")
-            return parse_answer(key, picked if many else picked[0])
-
-        return self.ask(question, parse, how, hint, show_question=False)
+            how = f"Type one number from 1 to {len(values)}, or a word: {words}."
+        return self.ask(question, lambda raw: read_choice(key, raw, values, many), how, hint, show_question=False)
 
     def yes_no(self, key: str, question: str) -> bool:
         return self.ask(question, lambda raw: parse_answer(key, raw), "Type y for yes or n for no.", "Type y or n")
@@ -191,15 +198,14 @@ class Interview(Prompter):
         self.console.print(Text(INTRO_HEAD, style="bold"))
         self.console.print(Text(INTRO_BODY))
         for number, ask in enumerate(steps, start=1):
-            self.console.print()
-            self.console.print(Text(f"Question {number} of {len(steps)}", style="dim"))
+            self.header = Text(f"Question {number} of {len(steps)}", style="dim")
             try:
                 ask()
             except (KeyboardInterrupt, EOFError):
                 self.console.print()
                 self.console.print(Text(LEFT, style="bold"))
                 raise
-            if number < len(steps):
+            if number < len(steps) or self.answers.red_flags is None:  # a checklist may end mid-way
                 matched = self.decided()
                 if matched is not None:
                     if self.answers.red_flags is None and self.signs:  # the signs ticked are answers given
@@ -243,37 +249,71 @@ class Interview(Prompter):
 
     # --- reading an answer -----------------------------------------------------------------
 
-    def checklist(self, checklist: Checklist) -> frozenset[str]:
-        values = list(checklist.items)
-        self.console.print(Text(checklist.heading, style="bold underline"))
-        self.options(checklist.question, [RED_FLAGS[v] for v in values])
-        how = f"Type numbers from 1 to {len(values)} (e.g. 1 3), or 0 if none apply."
+    def checklist(self, checklist: Checklist) -> bool:
+        """Ask a checklist, in pages that each fit the terminal as measured when drawn: "(1 of 2)".
+
+        The signs ticked join ``self.signs`` page by page; False when they already decide the
+        most urgent outcome before the last page (the questions end there, as after any answer).
+        """
+        left = list(checklist.items)
+        done = 0
+        while left:
+            self.measure()
+            pages = self.pages(checklist, left)
+            total = done + len(pages)
+            heading = checklist.heading if total == 1 else f"{checklist.heading} ({done + 1} of {total})"
+            self.signs |= self.checklist_page(checklist, heading, pages[0])
+            done += 1
+            left = left[len(pages[0]):]
+            if left and self.decided() is not None:
+                return False
+        return True
+
+    def pages(self, checklist: Checklist, items: list[str]) -> list[list[str]]:
+        """``items`` in order, in as few pages as fit the terminal, evened out."""
+        fixed = (self.rows_of(self.header) if self.header is not None else 0) + self.rows_of(
+            Text(checklist.question)) + 2 + 1  # the help or an explanation, and the input line
+        heights = [self.rows_of(self.items([RED_FLAGS[item]], number_width=2)) for item in items]
+        if fixed + self.rows_of(Text(checklist.heading)) + sum(heights) <= self.rows:
+            return [items]
+        room = self.rows - fixed - self.rows_of(Text(f"{checklist.heading} (8 of 9)"))
+
+        def split(limit: int) -> list[list[str]]:
+            out: list[list[str]] = [[]]
+            height = 0
+            for item, h in zip(items, heights):
+                if out[-1] and height + h > limit:
+                    out.append([])
+                    height = 0
+                out[-1].append(item)
+                height += h
+            return out
+
+        fewest = split(max(room, 1))
+        limit = max(heights)  # the lowest page height that needs no more pages: pages of even length
+        while len(split(limit)) > len(fewest):
+            limit += 1
+        return split(limit)
+
+    def checklist_page(self, checklist: Checklist, heading: str, values: list[str]) -> frozenset[str]:
+        self.draw([Text(heading, style="bold underline"), Text(checklist.question, style="bold"),
+                   self.items([RED_FLAGS[v] for v in values])])
 
         def parse(raw: str) -> frozenset[str]:
-            if " ".join(raw.lower().split()) in NONE_WORDS:
-                return frozenset()
-            unknown: list[str] = []
-            picked = parse_answer("red_flags", self.picks(raw, values, unknown=unknown))
-            if not unknown:
-                return picked
-            if any(TIERS[sign] == "emergency" for sign in picked):
-                # An emergency sign typed beside a slip is taken, never sent back to be typed again.
-                self.console.print(Text(f"(Ignored {' '.join(unknown)}: not on the list.)", style="yellow"))
-                return picked
-            if "0" in unknown:
-                raise AnswerError("red_flags", raw, "", "0 means none, so it cannot go with other numbers")
-            word = unknown[0]
-            raise AnswerError("red_flags", raw, "", f"{word} is not on the list" if word.isdigit()
-                              else f"'{word}' is not on the list")
+            signs, note = read_signs(raw, values)
+            if note:  # an emergency sign typed beside a slip is taken, never sent back
+                self.show(Text(f"({note})", style="yellow"))
+            return signs
 
-        return self.ask(checklist.question, parse, how, "Type the numbers of all that apply (e.g. 1 3), or 0 if none do",
-                        show_question=False)
+        return self.ask(checklist.question, parse, f"Type numbers from 1 to {len(values)}, or 0 if none apply.",
+                        CHECKLIST_HINT, show_question=False)
 
     # --- the questions ----------------------------------------------------------------------
 
     def checklist_step(self, checklist: Checklist) -> Callable[[], None]:
         def ask() -> None:
-            self.signs |= self.checklist(checklist)
+            if not self.checklist(checklist):
+                return  # an emergency on one of its pages: the questions end
             self.lists_left -= 1
             if not self.lists_left:
                 self.answers = replace(self.answers, red_flags=self.signs)
@@ -291,8 +331,7 @@ class Interview(Prompter):
             return days
 
         value = self.ask("How long have you had this pain?", parse,
-                         "Use a whole number with a unit: 3d, 2w, 4m, 1y (or 3 days, 2 weeks, 1 month, 1 year); "
-                         "0d if it began today.",
+                         "Type a number and a unit: 3d, 2w, 4m, 1y (or 3 days, 2 weeks); 0d if today.",
                          "For example 3d, 2w, 4m, 1y (or 3 days, 2 weeks); 0d if it began today")
         self.answers = replace(self.answers, duration_days=value)
 
@@ -311,7 +350,7 @@ class Interview(Prompter):
     def ask_age(self) -> None:
         lo, hi = QUESTIONS["age"].bounds or (1, 120)
         def parse(raw: str) -> int:
-            age = parse_answer("age", raw.strip())
+            age = parse_answer("age", raw.strip())  # "42", also "42 years"
             self.check_age_and_duration(age, self.answers.duration_days)
             return age
 

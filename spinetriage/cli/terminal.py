@@ -21,6 +21,9 @@ from typing import IO, Any, Mapping
 MIN_COLUMNS = 20
 MAX_COLUMNS = 200
 DEFAULT_COLUMNS = 80
+#: Rows the interview lays a question's screen out for: LINES, or the terminal's height, else 24.
+MIN_ROWS = 10
+DEFAULT_ROWS = 24
 
 
 # --- what reaches the terminal ----------------------------------------------------------------
@@ -232,6 +235,22 @@ def sane_columns(environ: Mapping[str, str], stream: Any = None) -> int:
     return min(terminal or DEFAULT_COLUMNS, MAX_COLUMNS)
 
 
+def sane_rows(environ: Mapping[str, str], stream: Any = None) -> int:
+    """The height to lay a question's screen out in, as ``sane_columns`` for the width: LINES if it
+    is a sane number (at a terminal, no taller than it), else the terminal's height, else 24."""
+    terminal = 0
+    if stream is not None and _tty(stream):
+        try:
+            terminal = os.get_terminal_size(stream.fileno()).lines
+        except (OSError, ValueError, AttributeError):
+            terminal = 0
+    terminal = terminal if terminal >= MIN_ROWS else 0
+    raw = (environ.get("LINES") or "").strip()
+    if raw.isascii() and raw.isdigit() and len(raw) < 10 and int(raw) >= MIN_ROWS:
+        return min(int(raw), terminal or int(raw))
+    return terminal or DEFAULT_ROWS
+
+
 @dataclass
 class Environment:
     """The terminal as a seam (after httpie): tests pass their own."""
@@ -246,6 +265,7 @@ class Environment:
     plain: bool = False  # no box drawing, bullets or colour: for screen readers and braille displays
     columns: int = DEFAULT_COLUMNS
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
+    rows: int = DEFAULT_ROWS
 
     @classmethod
     def from_process(cls) -> "Environment":
@@ -256,7 +276,14 @@ class Environment:
         width_from = stdout if _tty(stdout) else stderr.stream
         return cls(stdin, stdout, stderr, _tty(stdin), _tty(stdout), stderr.isatty(),
                    environ.get("NO_COLOR", "") != "", plain=environ.get("TERM", "") == "dumb",
-                   columns=sane_columns(environ, width_from), environ=environ)
+                   columns=sane_columns(environ, width_from), environ=environ, rows=sane_rows(environ, width_from))
+
+    def size_now(self, stream: Any) -> tuple[int, int]:
+        """Columns and rows of the terminal ``stream`` shows on, measured now (a window resized
+        since the start is honoured); ``columns`` and ``rows`` when it is not a terminal."""
+        if not _tty(stream):
+            return self.columns, self.rows
+        return sane_columns(self.environ, stream), sane_rows(self.environ, stream)
 
     @property
     def interactive(self) -> bool:
@@ -273,5 +300,5 @@ def env() -> Environment:
     return ENV or Environment.from_process()
 
 
-__all__ = ["ClosedStream", "Environment", "QuietStream", "env", "json_safe", "prepare_process", "sane_columns",
+__all__ = ["ClosedStream", "Environment", "QuietStream", "env", "json_safe", "prepare_process", "sane_columns", "sane_rows",
            "stand_in", "visible"]

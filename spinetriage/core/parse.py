@@ -227,6 +227,9 @@ def parse_choice(question: Question, value: Any) -> str:
             return word
         if word in question.aliases:
             return question.aliases[word]
+        typed = TYPED_WORDS.get(question.key, {})
+        if word in typed:
+            return typed[word]
     problem = f"{show(value)} is not accepted" + _suggest(question, value)
     raise AnswerError(question.key, value, question.accepted(), problem)
 
@@ -335,6 +338,9 @@ def parse_int(question: Question, value: Any) -> int:
         number = value
     elif isinstance(value, str):
         text = value.strip()
+        years = _AGE_UNITS.fullmatch(text) if question.key == "age" else None
+        if years:  # "40 years", "40 yrs", "40 years old"
+            text = years.group(1)
         if len(text) > 20:  # more digits than any answer has; int() would refuse over 4300
             if text.lstrip("+-").isdigit():
                 raise AnswerError(question.key, value, question.accepted(), f"{show(value)} is out of range")
@@ -413,3 +419,82 @@ DURATION_BOTH = "give duration or duration_days (or both with the same number of
 def longer_than_life(days: int, age: int) -> bool:
     """True when the pain has lasted longer than the person has lived (in whole years of age)."""
     return days >= (age + 1) * 365
+
+
+# --- what people type at a prompt -------------------------------------------------------------
+
+#: Words for "none of these" at a checklist.
+NONE_WORDS = frozenset({"0", "none", "no", "n", "nothing", "none of these", "none of them"})
+ZERO_WITH_OTHERS = "0 means none, so it cannot go with other numbers"
+#: Words people type beyond the values and aliases, read alike by flags, prompts, batch, library.
+TYPED_WORDS: dict[str, dict[str, str]] = {
+    "radiation": {
+        "no": "none", "n": "none", "nope": "none", "nowhere": "none", "arm": "arms", "both-arms": "arms",
+        "one-arm": "arms", "leg": "legs", "both-legs": "legs", "one-leg": "legs", "both": "arms-and-legs",
+        "arms-legs": "arms-and-legs", "legs-and-arms": "arms-and-legs",
+    },
+}
+_AGE_UNITS = re.compile(r"\s*(\d+)\s*(?:y|yr|yrs|year|years)(?:\s+old)?\s*\.?\s*", re.IGNORECASE)
+
+
+def read_picks(raw: str, values: list[str], words: Iterable[str] = (),
+               unknown: list[str] | None = None) -> list[str]:
+    """'1 3', '1,3', 'neck lower back' typed at a numbered list -> the values picked: numbers
+    from ``values`` (1-based), words from them or ``words`` ("lower back" is lower-back). A slip
+    raises AnswerError, or joins ``unknown`` when given. Pasted dashes are folded silently."""
+    known = set(values) | set(words)
+    typed = fold_text(raw).lower().replace(",", " ").replace(";", " ").replace("_", " ").split()
+    out: list[str] = []
+    slips: list[str] = []
+    i = 0
+    while i < len(typed):
+        number = typed[i].rstrip(".")  # "3" or "3." from a list
+        if number.isascii() and number.isdigit():
+            on_list = 1 <= int(number) <= len(values)
+            (out if on_list else slips).append(values[int(number) - 1] if on_list else number)
+            i += 1
+            continue
+        # the longest run of words that is a value, else a slip
+        j = next((j for j in range(len(typed), i, -1) if "-".join(typed[i:j]) in known), i)
+        (out if j > i else slips).append("-".join(typed[i:j]) if j > i else typed[i])
+        i = max(j, i + 1)
+    if slips and unknown is None:
+        raise AnswerError("choice", raw, "", not_on_list(raw, slips, bool(out)))
+    (unknown if unknown is not None else []).extend(slips)
+    return out
+
+
+def not_on_list(raw: str, slips: list[str], picked: bool) -> str:
+    """Why a typed answer is not on the list: the whole answer quoted back when none of it is
+    ('yes please'), else the first word or number that is not."""
+    said = raw.strip() if not picked and len(slips) > 1 else slips[0]
+    return f"{said} is not on the list" if said.isdigit() else f"{show(said)} is not on the list"
+
+
+def read_choice(key: str, raw: str, values: list[str], many: bool) -> Any:
+    """A menu answer typed at a prompt (numbers or words) -> the answer's normalised value."""
+    question = QUESTIONS[key]
+    words = {**question.aliases, **TYPED_WORDS.get(key, {})}
+    picked = [words.get(word, word) for word in read_picks(raw, values, words)]
+    if not many and len(set(picked)) != 1:
+        raise AnswerError(key, raw, "", "that is more than one answer" if picked else "no answer")
+    return parse_answer(key, picked if many else picked[0])
+
+
+def read_signs(raw: str, values: list[str]) -> tuple[frozenset[str], str]:
+    """A checklist page's answer typed at a prompt -> the signs ticked, and a note of what was
+    ignored: numbers from ``values``, any red-flag id in words, "0" or "none" alone for none. An
+    emergency sign beside a slip is taken (the note names the slip); otherwise a slip, or 0 beside
+    other numbers, raises AnswerError, in the same words at every checklist."""
+    from spinetriage.core.vocabulary import RED_FLAGS, TIERS
+
+    if " ".join(raw.lower().split()) in NONE_WORDS:
+        return frozenset(), ""
+    unknown: list[str] = []
+    picked = parse_answer("red_flags", read_picks(raw, values, RED_FLAGS, unknown))
+    if not unknown:
+        return picked, ""
+    why = ZERO_WITH_OTHERS if "0" in unknown else not_on_list(raw, unknown, bool(picked))
+    if any(TIERS[sign] == "emergency" for sign in picked):
+        return picked, f"Ignored {' '.join(unknown)}: {why if '0' in unknown else 'not on the list'}."
+    raise AnswerError("red_flags", raw, "", why)
