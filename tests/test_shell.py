@@ -5,6 +5,7 @@ generates, and `ask --help` listing every red-flag id with its meaning."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -89,29 +90,41 @@ def test_a_real_bash_runs_the_completion_script(tmp_path):
     assert "complete -o default -F _spinetriage_completion spinetriage" in proc.stdout
 
 
-def test_ask_help_lists_every_red_flag_id_with_its_meaning_by_tier():
-    from typer.testing import CliRunner
+def _help(*command: str, columns: int = 80) -> str:
+    env = {**os.environ, "COLUMNS": str(columns)}
+    return subprocess.run([sys.executable, "-m", "spinetriage", *command, "--help"], env=env, capture_output=True,
+                          text=True, timeout=60).stdout
 
-    from spinetriage.cli import app
 
-    result = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["ask", "--help"])
-    assert result.exit_code == 0
-    out = result.stdout
-    headings = [out.index(f"Red-flag IDs: {words}") for words in ("emergency signs", "urgent signs", "risk factors")]
+def test_ask_help_fits_60_lines_and_names_every_red_flag_id_by_tier():
+    out = _help("ask")
+    assert len(out.splitlines()) <= 60
+    ids = out[out.index("Red-flag IDs"):]
+    assert "docs/scripting.md" in ids.splitlines()[0]  # the words of each, one step away
+    headings = [ids.index(f"{words}: ") for words in ("Emergency signs", "Urgent signs", "Risk factors")]
     assert headings == sorted(headings)
-    packed = "".join(out.split())  # the words wrap, and may break after a hyphen
-    bounds = ["".join(out[:at].split()) for at in headings]
-    for sign, words in RED_FLAGS.items():
+    for sign in RED_FLAGS:
         tier = {"emergency": 0, "urgent": 1, "risk": 2}[TIERS[sign]]
-        at = packed.index("".join(f"{sign} {words}".split()))
-        assert len(bounds[tier]) < at < (len(bounds[tier + 1]) if tier < 2 else len(packed))
+        at = re.search(rf"(?<![\w-]){re.escape(sign)}(?![\w-])", ids).start()
+        assert headings[tier] < at < (headings[tier + 1] if tier < 2 else len(ids))
 
 
-def test_ask_help_at_a_narrow_width_keeps_every_word():
-    env = {**os.environ, "COLUMNS": "50"}
-    out = subprocess.run([sys.executable, "-m", "spinetriage", "ask", "--help"], env=env, capture_output=True,
-                         text=True, timeout=60).stdout
-    packed = "".join(out.split())
-    for sign, words in RED_FLAGS.items():
-        assert "".join(f"{sign} {words}".split()) in packed
-    assert max(len(line) for line in out.splitlines()) <= 52
+@pytest.mark.parametrize("columns", [40, 50, 80])
+@pytest.mark.parametrize("command", [["ask"], ["batch"], ["rules"], ["rules", "diff"], []])
+def test_help_never_splits_a_word_across_lines(command, columns):
+    out = _help(*command, columns=columns)
+    split = [line for line in out.splitlines() if re.search(r"\w-$", line)]
+    assert not split, split  # "lower-" / "back" could not be copied
+
+
+def test_rules_help_gives_each_command_its_description_uncut():
+    out = _help("rules")
+    assert "..." not in out[out.index("Commands:"):]
+    assert "Exit 0: no outcome changes; 1: only upgrades; 4: a downgrade" in " ".join(out.split())
+
+
+def test_top_level_help_gives_one_example_of_each_command():
+    out = _help()
+    examples = out[out.index("Examples:"):]
+    for command in ("ask", "batch", "rules"):
+        assert f"spinetriage {command}" in examples

@@ -5,15 +5,75 @@ the program imports the commands, without a cycle.
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
+from typer.core import TyperGroup
 
 from spinetriage import _version
 from spinetriage.cli.errors import PROG
 from spinetriage.cli.terminal import env
 
+#: One example of each command, under the top-level help (a command not registered is left out).
+EXAMPLES = {
+    "ask": "spinetriage ask",
+    "recheck": "spinetriage recheck report.json",
+    "batch": "spinetriage batch records.jsonl > results.jsonl",
+    "rules": "spinetriage rules validate my-rules.yaml",
+}
+
+
+def _whole_words() -> None:
+    """Help is wrapped at spaces only: click's wrapper (and the copy Typer carries) would split ids
+    and flags at their hyphens ("lower-" / "back"), which nobody can then copy."""
+    import importlib
+
+    for name in ("typer._click._textwrap", "click._textwrap"):
+        try:
+            wrapper = importlib.import_module(name).TextWrapper
+        except (ImportError, AttributeError):  # another release: its own wrapping
+            continue
+        if getattr(wrapper, "_spinetriage_whole", False):
+            continue
+
+        def __init__(self: Any, *args: Any, _init: Any = wrapper.__init__, **kwargs: Any) -> None:
+            kwargs.setdefault("break_on_hyphens", False)
+            _init(self, *args, **kwargs)
+
+        wrapper.__init__ = __init__
+        wrapper._spinetriage_whole = True
+
+
+_whole_words()
+
+
+class WholeHelpGroup(TyperGroup):
+    """A group whose help lists each command with its first paragraph whole (click cuts it at
+    about 45 characters with "..."), then one example of each command."""
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, (command.short_help or command.help or "").split("\n\n")[0].strip()))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
+        super().format_epilog(ctx, formatter)
+        examples = [EXAMPLES[name] for name in self.list_commands(ctx) if name in EXAMPLES]
+        if examples and ctx.parent is None:
+            with formatter.section("Examples"):
+                for line in examples:
+                    formatter.write(f"{' ' * formatter.current_indent}{line}\n")
+
+
 app = typer.Typer(
     name=PROG,
     help="Spine-pain self-triage: where to go, how soon, and why. Not a diagnosis.",
+    cls=WholeHelpGroup,
     no_args_is_help=True,
     pretty_exceptions_enable=False,  # never a traceback with locals: the answers are health data
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -21,6 +81,7 @@ app = typer.Typer(
 )
 rules_app = typer.Typer(
     help="Check, test, list and describe rules files.",
+    cls=WholeHelpGroup,
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,

@@ -19,20 +19,11 @@ With --no-input, or without a terminal, every answer must be given as a flag
 
 \b
 Examples:
-  spinetriage ask
+  spinetriage ask --output report.html
   spinetriage ask --location lower-back \\
     --duration 6w --radiation legs \\
     --no-recurrent --limits-activities \\
-    --age 42 --no-red-flags
-  spinetriage ask --red-flag saddle-numbness \\
-    --no-input --format json
-  spinetriage ask --location neck \\
-    --duration 3d --radiation none \\
-    --no-recurrent --no-limits-activities \\
-    --age 30 --no-red-flags \\
-    --format markdown --output report.md
-  spinetriage ask --output report.html
-  spinetriage ask --output result.fhir.json
+    --age 42 --no-red-flags --format json
 """
 
 MISSING_FLAG = {
@@ -40,8 +31,8 @@ MISSING_FLAG = {
     "limits_activities": "--limits-activities/--no-limits-activities",
     "red_flags": "--red-flag ID/--no-red-flags",
 }
-RED_FLAG_HELP = ("A warning sign that is present (repeatable, or several separated by commas); every ID with "
-                 "its meaning is listed below. Any emergency sign gives the emergency result at once.")
+RED_FLAG_HELP = ("A warning sign that is present (repeatable, or comma-separated); the IDs are below. "
+                 "An emergency sign gives the emergency result at once.")
 
 # --- shell completion of values (bash, zsh, fish: spinetriage --install-completion) --------------
 
@@ -79,21 +70,22 @@ def _choices(words: dict[str, str]) -> Callable[[str], list[tuple[str, str]]]:
 
 
 class AskCommand(TyperCommand):
-    """``ask --help`` ends with every red-flag id and its meaning, by tier; built only when shown."""
+    """``ask --help`` ends with every red-flag id, by tier, compactly (the words of each are one
+    command away: ``spinetriage rules questionnaire``, and in docs/scripting.md); built only when shown."""
 
     TIER_HEADINGS = (
-        ("emergency", "Red-flag IDs: emergency signs"),
-        ("urgent", "Red-flag IDs: urgent signs"),
-        ("risk", "Red-flag IDs: risk factors"),
+        ("emergency", "Emergency signs"),
+        ("urgent", "Urgent signs"),
+        ("risk", "Risk factors"),
     )
 
     def format_epilog(self, ctx: Any, formatter: Any) -> None:
         super().format_epilog(ctx, formatter)
         from spinetriage.core.vocabulary import RED_FLAGS, TIERS
 
-        for tier, heading in self.TIER_HEADINGS:
-            with formatter.section(heading):
-                formatter.write_dl([(sign, words) for sign, words in RED_FLAGS.items() if TIERS[sign] == tier])
+        with formatter.section("Red-flag IDs (what each means: docs/scripting.md, or the README)"):
+            for tier, heading in self.TIER_HEADINGS:
+                formatter.write_text(f"{heading}: " + ", ".join(sign for sign in RED_FLAGS if TIERS[sign] == tier))
 
 
 def _choice(flag: str, value: str, accepted: tuple[str, ...]) -> str:
