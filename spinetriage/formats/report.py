@@ -74,25 +74,29 @@ class Section:
 
 
 def sections(result: Result, phase_always: bool = False) -> list[Section]:
-    """The report below the recommendation, in reading order.
+    """The report below the recommendation, in reading order: what the person must do first
+    (why, the next steps, when to call the emergency number, if it gets worse), then what they
+    may read later (what to expect at physical therapy, the article's notes on the pain phase).
 
     The pain phase (which speaks of therapy) is left out beside an emergency, unless
     ``phase_always`` (the printable page, which a clinician reads too).
     """
     out = []
+    later = []
     why = tuple(f"{r.text} (Source: {r.source})" for r in result.reasons) or (NO_REASON,)
     out.append(Section("Why", bullets=why, id="why"))
-    if result.phase and result.phase_text and (phase_always or result.outcome != "emergency"):
-        out.append(Section("Your pain", paragraphs=(result.phase_text,), id="phase"))
     heading = {"physical-therapy": "What to expect and what to bring", "self-care": "What to do now"}
     if result.steps:
-        out.append(Section(heading.get(result.outcome, "What to do next"), bullets=result.steps, id="steps"))
+        steps = Section(heading.get(result.outcome, "What to do next"), bullets=result.steps, id="steps")
+        (later if result.outcome == "physical-therapy" else out).append(steps)
+    if result.phase and result.phase_text and (phase_always or result.outcome != "emergency"):
+        later.append(Section("Your pain", paragraphs=(result.phase_text,), id="phase"))
     net = result.safety_net or {}
     if net:
         out.append(Section("Call the emergency number at once if you have",
                            bullets=tuple(net.get("emergency_signs", ())), id="emergency-signs"))
         out.append(Section("If it gets worse", paragraphs=(net.get("if_worse", ""),), id="if-worse"))
-    return out
+    return out + later
 
 
 def headline(result: Result) -> str:
