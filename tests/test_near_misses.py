@@ -171,10 +171,10 @@ def test_a_sign_pasted_with_a_word_dash_at_the_prompt_ends_the_questions(tmp_pat
 
 
 def test_prompt_picks_fold_dashes_and_invisibles_silently():
-    from spinetriage.cli.interview import Interview
+    from spinetriage.core.parse import read_picks
 
     values = ["fever", "night-pain", "rash"]
-    assert Interview.picks("night\u2013pain, ra\u200bsh", values) == ["night-pain", "rash"]
+    assert read_picks("night\u2013pain, ra\u200bsh", values) == ["night-pain", "rash"]
 
 
 # --- 4. an over-long line that names an emergency sign ----------------------------------------
