@@ -24,7 +24,7 @@ from spinetriage.cli.options import (
 from spinetriage.cli.save import STDOUT, _output_target, _save, _today
 from spinetriage.cli.terminal import Environment, env, json_safe, visible
 from spinetriage.core.answers import Answers
-from spinetriage.core.errors import AnswerError, MissingAnswers
+from spinetriage.core.errors import AnswerError, MissingAnswers, RulesError
 from spinetriage.core.parse import (
     longer_than_life,
     parse_answer,
@@ -93,7 +93,15 @@ def ask(
             out_path, out_format = _output_target(output, fmt, force)
         except UsageError as exc:
             held = exc
-    ruleset = load_rules(rules)
+    try:
+        ruleset = load_rules(rules)
+    except RulesError:
+        if rules is not None:  # an unusable --rules never holds back "go now": every rules file
+            shipped = load_rules()  # must lead each emergency sign alone to emergency, as these do
+            found = matching(answers, shipped)
+            if shipped.is_top(found):
+                _print_result(build_result(answers, shipped, found), fmt_name, e)
+        raise
     if errors:
         decide(answers, ruleset, errors)  # raises the first error unless an emergency sign decides
         for error in errors:

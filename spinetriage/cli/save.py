@@ -66,6 +66,11 @@ def _output_target(output: str | None, fmt: str | None, force: bool) -> tuple[Pa
                              f"use {_or(main_extensions())}, or give --format {'|'.join(FORMATS)}")
     else:
         out_format = fmt.strip().lower()
+        by_name = format_of(path.name)
+        if by_name is not None and by_name != out_format and (out_format, by_name) != ("fhir", "json"):
+            raise UsageError(f"--format {out_format} does not match the file name {_short(output)!r}, which is "
+                             f"for {by_name}; give a name that ends as the format does ({_or(main_extensions())}), "
+                             "or leave --format out")
     if not parent.is_dir():
         raise UsageError(f"--output: the folder {_short(str(parent))!r} does not exist")
     name_max = _name_max(parent)

@@ -111,20 +111,31 @@ def to_json(result: Result, *, saved: date | None = None) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2 if saved else None)
 
 
+#: Characters that start Markdown or HTML in a viewer: written as text instead (``md``).
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+!|~"} | {"<": "&lt;", ">": "&gt;", "&": "&amp;"})
+
+
+def md(text: str) -> str:
+    """Text from the rules file or the answers, as Markdown that shows exactly that text: no link,
+    image, HTML tag, comment (``<!--`` could hide the safety net) or script in any viewer, and one
+    line (a line break could start a heading or a list)."""
+    return " ".join(str(text).split()).translate(_MD_SPECIAL)
+
+
 def to_markdown(result: Result, *, saved: date | None = None) -> str:
-    lines = [f"# {headline(result)}", "", result.advice, ""]
+    lines = [f"# {md(headline(result))}", "", md(result.advice), ""]
     if result.ended_early:
-        lines += [f"_{ENDED_EARLY}_", ""]
+        lines += [f"_{md(ENDED_EARLY)}_", ""]
     for sec in sections(result):
-        lines += [f"## {sec.heading}", ""]
-        lines += [p for para in sec.paragraphs for p in (para, "")]
+        lines += [f"## {md(sec.heading)}", ""]
+        lines += [p for para in sec.paragraphs for p in (md(para), "")]
         if sec.bullets:
-            lines += [f"- {b}" for b in sec.bullets] + [""]
+            lines += [f"- {md(b)}" for b in sec.bullets] + [""]
     if saved is not None:
         lines += ["## Your answers", "", f"Date: {saved.isoformat()}", ""]
-        lines += [f"- {LABELS[k]}: {answer_text(k, v)}" for k, v in vars(result.answers).items()] + [""]
-        lines += [f"Rules version: {result.rules_version}", ""]
+        lines += [f"- {md(LABELS[k])}: {md(answer_text(k, v))}" for k, v in vars(result.answers).items()] + [""]
+        lines += [f"Rules version: {md(result.rules_version)}", ""]
         if result.limits:
-            lines += [f"## {LIMITS_HEADING}", ""] + [f"- {x}" for x in result.limits] + [""]
-    lines += [f"_{result.disclaimer}_", ""]
+            lines += [f"## {LIMITS_HEADING}", ""] + [f"- {md(x)}" for x in result.limits] + [""]
+    lines += [f"_{md(result.disclaimer)}_", ""]
     return "\n".join(lines)

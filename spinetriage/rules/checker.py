@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from spinetriage.core.parse import show
 from spinetriage.core.ruleset import (
     _ID,
     OUTCOME_IDS,
@@ -80,8 +81,8 @@ class Checker(ConditionChecks, CaseChecks):
             return str(value).lower()
         if isinstance(value, (int, float)):
             return f"the number {value}"
-        if isinstance(value, str):
-            return f"the text {value!r}"
+        if isinstance(value, str):  # shortened: a file that is not a rules file is never echoed whole
+            return f"the text {show(value, 80)}"
         return {list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
 
     def quote_hint(self, path: tuple, label: str) -> bool:
@@ -173,7 +174,18 @@ class Checker(ConditionChecks, CaseChecks):
             self.error(("version",), f"version must be text in quotes, e.g. version: \"2026.11.26\"; "
                        f"unquoted, YAML reads it as the number {value}")
             return ""
-        return self.text(data, "version", (), "version")
+        text = self.text(data, "version", (), "version")
+        return self.one_line(text, ("version",), "version", 60)
+
+    def one_line(self, text: str, path: tuple, what: str, most: int) -> str:
+        """``text`` when it is one short line; otherwise records why not. A version or a title is
+        printed in headings, file names and FHIR identifiers, where a line break or a page of text
+        would break the layout or pass for other text."""
+        if "\n" in text or "\t" in text or len(text) > most:
+            self.error(path, f"{what} must be one line of at most {most} characters, without tabs "
+                       f"(it has {text.count(chr(10)) + 1} lines and {len(text)} characters)")
+            return ""
+        return text
 
     def outcomes(self, data: Any, path: tuple) -> tuple[Outcome, ...]:
         if not isinstance(data, list) or not data:
@@ -199,8 +211,9 @@ class Checker(ConditionChecks, CaseChecks):
             first_line[oid] = self.at(p + ("id",))[0]
             steps = self.texts(item["steps"], p + ("steps",), "steps") if "steps" in item else ()
             if_worse = self.text(item, "if_worse", p, "if_worse") if "if_worse" in item else ""
-            found.append(Outcome(oid, OUTCOME_IDS.index(oid), self.text(item, "title", p, "title"),
-                                 self.text(item, "advice", p, "advice"), steps, if_worse))
+            title = self.one_line(self.text(item, "title", p, "title"), p + ("title",), "title", 100)
+            found.append(Outcome(oid, OUTCOME_IDS.index(oid), title, self.text(item, "advice", p, "advice"),
+                                 steps, if_worse))
             found_at.append(i)
         # point at the slot where a missing outcome belongs, or at the first one out of order
         present = [o.id for o in found]
