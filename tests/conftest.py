@@ -30,3 +30,12 @@ def run_cli(*args: str, input: str | None = None, cwd: Path | None = None, env: 
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@pytest.fixture(autouse=True)
+def _locale_without_a_region(monkeypatch):
+    """Every test runs in a locale with no territory, so that the results keep the general words
+    whatever the machine's LANG (a territory names its region's numbers: tests/test_regions.py)."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")

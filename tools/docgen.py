@@ -64,7 +64,22 @@ def rules_history() -> str:
     return "```text\n" + to_text(diff_rules(old, new)) + "```"
 
 
-BLOCKS = {"red-flags": red_flag_tables, "limits": limits, "rules-history": rules_history}
+def regions() -> str:
+    """Every region of rules/regions.yaml: its codes, emergency numbers, urgent-advice line and source."""
+    from spinetriage.rules.regions import load_regions
+
+    found = load_regions(ROOT / "rules" / "regions.yaml")
+    out = ["| region | codes | emergency | urgent advice | source |", "| --- | --- | --- | --- | --- |"]
+    for entry in sorted({r.entry for r in found.values()}):
+        region = found[entry]
+        codes = [c for c, r in found.items() if r.entry == entry]  # its own, its aliases, its countries
+        urgent = region.urgent.words() if region.urgent else "none"
+        out.append(f"| {_cell(region.name[0].upper() + region.name[1:])} | {', '.join(codes)} "
+                   f"| {' or '.join(region.emergency)} | {_cell(urgent)} | {_cell(region.source)} |")
+    return "\n".join(out)
+
+
+BLOCKS = {"red-flags": red_flag_tables, "limits": limits, "rules-history": rules_history, "regions": regions}
 FILES = ("README.md", "rules/README.md")
 _BLOCK = re.compile(r"(<!-- generated: (?P<name>[a-z-]+) -->\n)(?:.*?\n)??(<!-- end generated: (?P=name) -->)", re.S)
 

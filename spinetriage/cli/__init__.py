@@ -8,6 +8,7 @@ What lives here:
     batch      ``spinetriage batch``
     rules      ``spinetriage rules ...``
     options    help texts, flag values and completion
+    region     ``--region``, else the locale's territory: which region's numbers a result names
     errors     every failure as one message and its exit code
     interview  the questions at a terminal (Rich)
     render     the text report, the rules table, the progress bar (Rich)

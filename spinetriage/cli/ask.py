@@ -21,6 +21,7 @@ from spinetriage.cli.options import (
     _choices,
     _completer,
 )
+from spinetriage.cli.region import REGION_HELP, choose_region, region_code
 from spinetriage.cli.save import STDOUT, _output_target, _save, _today
 from spinetriage.cli.terminal import Environment, env, json_safe, visible
 from spinetriage.core.answers import Answers
@@ -68,8 +69,10 @@ def ask(
         help="Also save the report with your answers and the date (format by --format or by "
              ".md/.json/.txt/.html/.fhir.json; .html is a page to print; - writes it to stdout)."),
     force: bool = typer.Option(False, "--force", help="With --output: replace an existing file."),
+    region: Optional[str] = typer.Option(None, "--region", metavar="CODE", help=REGION_HELP),
 ) -> None:
     from spinetriage.core.engine import build_result, decide, matching
+    from spinetriage.core.region import localize
     from spinetriage.formats import report
     from spinetriage.rules.load import load_rules
 
@@ -85,6 +88,12 @@ def ask(
         fmt_name, held = "text", exc
     answers, errors = answers_from_flags(location, duration, radiation, _yes_no(recurrent, no_recurrent),
                                          _yes_no(limits_activities, no_limits_activities), age, red_flag, no_red_flags)
+    region_error = None
+    try:
+        region = region_code(region) if region is not None else None
+    except UsageError as exc:  # like a bad answer: an error, unless an emergency sign decides
+        errors.append(exc)
+        region_error = exc
     if errors and answers.red_flags is None:
         raise errors[0]
     out_path, out_format = None, ""
@@ -93,6 +102,7 @@ def ask(
             out_path, out_format = _output_target(output, fmt, force)
         except UsageError as exc:
             held = exc
+    where = None if region_error else choose_region(region, e.environ, e.stderr)
     try:
         ruleset = load_rules(rules)
     except RulesError:
@@ -100,7 +110,7 @@ def ask(
             shipped = load_rules()  # must lead each emergency sign alone to emergency, as these do
             found = matching(answers, shipped)
             if shipped.is_top(found):
-                _print_result(build_result(answers, shipped, found), fmt_name, e)
+                _print_result(localize(build_result(answers, shipped, found), where), fmt_name, e)
         raise
     if errors:
         decide(answers, ruleset, errors)  # raises the first error unless an emergency sign decides
@@ -121,7 +131,7 @@ def ask(
         interview = Interview(ruleset, e, to_stderr=to_stderr)
         answers, matched = interview.run(answers)
         stopped_early, asked = interview.stopped_early, True
-    result = build_result(answers, ruleset, matched, stopped_early)
+    result = localize(build_result(answers, ruleset, matched, stopped_early), where)
     to_stdout = out_path == STDOUT
     try:
         _print_result(result, fmt_name if not to_stdout else out_format, e, saved=_today() if to_stdout else None)

@@ -72,7 +72,7 @@ def _report_rules_error(exc: RulesError, stream: IO[str]) -> None:
         _print_problem(problem, texts.get(problem.file, ""), stream)
     errors = sum(1 for p in exc.problems if p.severity == "error")
     if errors:
-        stream.write(f"{PROG}: the rules file cannot be used: {errors} problem{'s' if errors != 1 else ''}\n")
+        stream.write(f"{PROG}: {getattr(exc, 'what', 'the rules file')} cannot be used: {errors} problem{'s' if errors != 1 else ''}\n")
 
 
 class OutputError(SpinetriageError):

@@ -7,6 +7,7 @@ What lives here:
     ruleset     the compiled rules: outcomes, rules, cases; conditions evaluated and compiled
     engine      evaluate answers against a RuleSet: the outcome, its reasons, the safety net
     errors      every error with its exit code (ExitCode), and Problem (file:line:col: message)
+    region      a region's emergency number and urgent-advice line put in a result's words; the locale's territory
 
 May import: the standard library and ``spinetriage.core`` only: no Typer, Rich or PyYAML, no
 file reading, no terminal. Everything else in spinetriage builds on it.

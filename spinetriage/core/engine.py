@@ -51,6 +51,8 @@ class Result:
     #: An emergency ended the questions at a prompt; some checklists may be unasked even
     #: though the signs ticked so far are in ``answers.red_flags``.
     stopped_early: bool = False
+    #: Where the person is (``core.region.localize``): its numbers are in the texts and the JSON.
+    region: Any = None
 
     @property
     def ended_early(self) -> bool:
@@ -58,7 +60,7 @@ class Result:
         return self.stopped_early or bool(self.answers.missing())
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "outcome": self.outcome,
             "title": self.title,
             "advice": self.advice,
@@ -68,6 +70,9 @@ class Result:
             "rules_version": self.rules_version,
             "safety_net": dict(self.safety_net or {}),
         }
+        if self.region is not None:
+            data["region"] = self.region.to_dict()
+        return data
 
 
 def phase_of(duration_days: int | None) -> str | None:

@@ -93,7 +93,8 @@ def sections(result: Result, phase_always: bool = False) -> list[Section]:
         later.append(Section("Your pain", paragraphs=(result.phase_text,), id="phase"))
     net = result.safety_net or {}
     if net:
-        out.append(Section("Call the emergency number at once if you have",
+        signs = "Call the emergency number at once if you have"
+        out.append(Section(result.region.say(signs) if result.region else signs,
                            bullets=tuple(net.get("emergency_signs", ())), id="emergency-signs"))
         out.append(Section("If it gets worse", paragraphs=(net.get("if_worse", ""),), id="if-worse"))
     return out + later

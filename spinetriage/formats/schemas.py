@@ -96,6 +96,16 @@ def result_schema() -> dict[str, Any]:
             "emergency_signs": {"type": "array", "items": _text("one sign"), "minItems": 1},
             "if_worse": _text("what to do if it gets worse"),
         }, ["emergency_signs", "if_worse"], "shown with every recommendation: when to call the emergency number"),
+        "region": _object({
+            "code": {"type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2"},
+            "name": _text("the region as the texts name it"),
+            "emergency": {"type": "array", "items": {"type": "string", "pattern": "^[0-9]+$"}, "minItems": 1,
+                          "description": "its emergency numbers, the first the one to say first"},
+            "urgent": _nullable(_object({"name": _text("the line's name"), "number": _text("its number")},
+                                        ["name", "number"], "the urgent-advice line"),
+                                "the urgent-advice line, null where the region has none"),
+        }, ["code", "name", "emergency", "urgent"],
+            "only with a region (--region, or the locale's): the numbers the texts name"),
         "date": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$",
                  "description": "the day the report was saved (only in a file written by --output)"},
     }

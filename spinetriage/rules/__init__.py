@@ -14,6 +14,7 @@ What lives here:
     examples    run the example cases through the engine; warnings for rules validate
     schema      the JSON Schema of a rules file
     diff        what a change from one rules file to another moves
+    regions     the regions file (emergency numbers and urgent-advice lines), read and checked like rules
 
 May import: ``spinetriage.core``. Never the records, formats or command line, Typer or Rich.
 Nothing is imported with the package itself: import the module you need.

@@ -1,0 +1,55 @@
+"""``--region``: which region's emergency number a result names (the flag, else the locale's
+territory, else none), with one note on stderr for a region no number is shipped for.
+
+Commands that print for people (``ask``) call ``choose_region``; ``batch`` never does: its lines
+are machine output and do not change with the machine's locale.
+"""
+
+from __future__ import annotations
+
+from typing import IO, Mapping
+
+from spinetriage.cli.errors import PROG, UsageError
+from spinetriage.cli.terminal import visible
+from spinetriage.core.region import CODE, GENERAL_NUMBERS, Region, locale_territory
+
+REGION_HELP = ("Where you are, as an ISO 3166-1 code (US, GB, ES ...): the result names its emergency number "
+               "and urgent-advice line. Default: the locale's territory (LANG=es_MX.UTF-8 is MX).")
+
+
+def region_code(value: str) -> str:
+    """The code of a ``--region`` value (any case, UK for GB), or a ``UsageError`` naming it."""
+    code = value.strip()
+    if not CODE.fullmatch(code) or not code.isascii():
+        raise UsageError(f"--region: {visible(value)!r} is not a region code; accepted: a two-letter ISO 3166-1 code "
+                         f"such as US, GB or ES (numbers are shipped for {', '.join(shipped())})")
+    return code.upper()
+
+
+def shipped() -> list[str]:
+    """The codes with an entry of their own, and EU for the other member states."""
+    from spinetriage.rules.regions import load_regions
+
+    return sorted({r.entry for r in load_regions().values()})
+
+
+def choose_region(code: str | None, environ: Mapping[str, str], stderr: IO[str]) -> Region | None:
+    """The region for ``--region`` (already checked by ``region_code``), else the locale's territory.
+
+    None without either, or with a region no numbers are shipped for: then one note on stderr, and
+    the result keeps the general words. Reads the regions file only when there is a code.
+    """
+    said = "--region " + code if code else ""
+    if code is None:
+        found = locale_territory(environ)
+        if found is None:
+            return None
+        code, said = found[0], "from " + found[1]
+    from spinetriage.rules.regions import find_region
+
+    region = find_region(code)
+    if region is None:
+        stderr.write(visible(f"{PROG}: note: no emergency number is known here for the region {code} ({said}); "
+                             f"the result names the usual ones {GENERAL_NUMBERS}. Regions known: "
+                             f"{', '.join(shipped())} and the EU member states\n"))
+    return region
