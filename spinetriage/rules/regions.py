@@ -67,7 +67,65 @@ def _load_cached(target: str, mtime_ns: int, size: int) -> dict[str, Region]:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise RegionsError([Problem(target, line, 1, "not UTF-8 text; save the file as UTF-8")]) from None
-    return regions_from_text(text, target)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    fast = _from_snapshot(target, text)
+    return fast if fast is not None else regions_from_text(text, target)
+
+
+# --- the snapshot: the shipped file's regions without PyYAML ---------------------------------
+# A locale with a territory (LANG=en_US.UTF-8) chooses a region on most machines: reading the
+# YAML then imported PyYAML on every ask (about a sixth of its start-up). The shipped file carries
+# a snapshot of its checked regions, used only for that file and only when made from exactly its
+# text; tests/test_regions.py keeps it current.
+
+SNAPSHOT_FORMAT = 1
+
+
+def regions_snapshot_path(path: str | os.PathLike[str] | None = None) -> Path:
+    path = Path(path or default_regions_path())
+    return path.with_name(path.stem + ".snapshot.json")
+
+
+def _region_data(region: Region) -> dict[str, Any]:
+    urgent = region.urgent
+    return {"code": region.code, "name": region.name, "emergency": list(region.emergency), "source": region.source,
+            "urgent": None if urgent is None else [urgent.name, urgent.number, urgent.note], "entry": region.entry}
+
+
+def snapshot_text(text: str, file: str) -> str:
+    """The snapshot of a valid regions file's text (raises ``RegionsError`` if it is not valid)."""
+    import json
+
+    regions = regions_from_text(text, file)
+    return json.dumps({"format": SNAPSHOT_FORMAT, "text": text,
+                       "regions": {code: _region_data(r) for code, r in regions.items()}},
+                      ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def write_regions_snapshot(path: str | os.PathLike[str] | None = None) -> Path:
+    """(Re)write the snapshot of the shipped regions file; run after editing ``rules/regions.yaml``:
+    ``python -c "from spinetriage.rules.regions import write_regions_snapshot; write_regions_snapshot()"``"""
+    path = Path(path or default_regions_path())
+    text = path.read_text(encoding="utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    target = regions_snapshot_path(path)
+    target.write_text(snapshot_text(text, str(path)), encoding="utf-8")
+    return target
+
+
+def _from_snapshot(target: str, text: str) -> dict[str, Region] | None:
+    import json
+
+    try:
+        if not os.path.samefile(target, default_regions_path()):
+            return None
+        snap = json.loads(regions_snapshot_path(target).read_text(encoding="utf-8"))
+        if snap.get("format") != SNAPSHOT_FORMAT or snap.get("text") != text:
+            return None
+        return {code: Region(r["code"], r["name"], tuple(r["emergency"]), r["source"],
+                             None if r["urgent"] is None else UrgentLine(*r["urgent"]), r["entry"])
+                for code, r in snap["regions"].items()}
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
 
 
 def regions_from_text(text: str, file: str = "<regions>") -> dict[str, Region]:
