@@ -112,7 +112,7 @@ def test_result_json_has_the_contract_keys_and_the_safety_net():
         assert key in data
     assert data["outcome"] == "self-care" and data["phase"] == "acute" and data["reasons"] == []
     assert data["answers"] == {"location": ["neck"], "duration_days": 14, "radiation": "none",
-                               "recurrent": False, "limits_activities": False, "age": 30, "red_flags": []}
+                               "recurrent": False, "limits_activities": False, "age": 30, "red_flags": [], "course": None}
     assert data["rules_version"] == RULES.version
     assert any("both legs" in s for s in data["safety_net"]["emergency_signs"])
     assert "gets worse" in data["safety_net"]["if_worse"]

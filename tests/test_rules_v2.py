@@ -55,6 +55,8 @@ def cli_flags(answers: dict) -> list[str]:
         out += ["--age", str(answers["age"])]
     if "red_flags" in answers:
         out += [x for flag in answers["red_flags"] for x in ("--red-flag", flag)] or ["--no-red-flags"]
+    if "course" in answers:
+        out += ["--course", answers["course"]]
     return out
 
 

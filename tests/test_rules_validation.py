@@ -169,7 +169,7 @@ def _object_tag(t):
 
 
 def _object_tag_on_version(t):
-    return alter(t, 'version: "2026.12.01"', 'version: !!python/object:builtins.dict {}'), "!!python"
+    return alter(t, 'version: "2026.12.02"', 'version: !!python/object:builtins.dict {}'), "!!python"
 
 
 def _syntax_error(t):
@@ -220,7 +220,7 @@ def _bad_duration(t):
 
 
 def _unquoted_version_number(t):
-    return alter(t, 'version: "2026.12.01"', "version: 2026.10"), "version: 2026.10"
+    return alter(t, 'version: "2026.12.02"', "version: 2026.10"), "version: 2026.10"
 
 
 def _case_yes_for_bool(t):
@@ -381,7 +381,7 @@ def test_odd_documents_are_refused_without_a_crash(document, words):
 
 
 def test_an_unquoted_date_is_kept_as_text_not_refused():
-    ruleset = load_rules_text(alter(TEXT, 'version: "2026.12.01"', "version: 2026-11-26"))
+    ruleset = load_rules_text(alter(TEXT, 'version: "2026.12.02"', "version: 2026-11-26"))
     assert ruleset.version == "2026-11-26"
 
 

@@ -185,7 +185,7 @@ def test_an_emergency_with_bad_values_says_which_were_ignored():
     assert got["ignored"] == [
         "age: 'old' is not a whole number; accepted: a whole number from 1 to 120",
         "colour: unknown field 'colour'; accepted fields: id, duration, location, duration_days, radiation, "
-        "recurrent, limits_activities, age, red_flags",
+        "recurrent, limits_activities, age, red_flags, course",
     ]
 
 

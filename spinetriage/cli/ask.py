@@ -9,6 +9,7 @@ from typing import Any, List, Optional
 
 import typer
 
+from spinetriage.cli import since
 from spinetriage.cli.apps import app
 from spinetriage.cli.errors import PROG, UsageError, _guard, stdout_failed
 from spinetriage.cli.options import (
@@ -57,6 +58,9 @@ def ask(
     red_flag: Optional[List[str]] = typer.Option(None, "--red-flag", metavar="ID", help=RED_FLAG_HELP,
                                                  autocompletion=_completer("red_flags")),
     no_red_flags: bool = typer.Option(False, "--no-red-flags", help="None of the warning signs is present."),
+    course: Optional[List[str]] = typer.Option(
+        None, "--course", metavar="HOW", autocompletion=_completer("course"),
+        help="Since the last check: better, same or worse (optional; spinetriage recheck asks it)."),
     fmt: Optional[str] = typer.Option(None, "--format", metavar="FORMAT", autocompletion=_choices(FORMAT_WORDS),
                                       help="text (default), json, markdown or fhir (a FHIR R4 Bundle)."),
     no_input: bool = typer.Option(False, "--no-input", help="Never prompt; a missing answer is an error (exit 2)."),
@@ -87,7 +91,8 @@ def ask(
     except UsageError as exc:
         fmt_name, held = "text", exc
     answers, errors = answers_from_flags(location, duration, radiation, _yes_no(recurrent, no_recurrent),
-                                         _yes_no(limits_activities, no_limits_activities), age, red_flag, no_red_flags)
+                                         _yes_no(limits_activities, no_limits_activities), age, red_flag, no_red_flags,
+                                         course)
     region_error = None
     try:
         region = region_code(region) if region is not None else None
@@ -128,7 +133,7 @@ def ask(
 
         # Questions on stderr whenever stdout carries the result elsewhere (JSON, Markdown, a file).
         to_stderr = fmt_name != "text" or not e.stdout_isatty
-        interview = Interview(ruleset, e, to_stderr=to_stderr)
+        interview = since.interview_class(Interview)(ruleset, e, to_stderr=to_stderr)
         answers, matched = interview.run(answers)
         stopped_early, asked = interview.stopped_early, True
     result = localize(build_result(answers, ruleset, matched, stopped_early), where)
@@ -153,8 +158,10 @@ def _print_result(result: Any, fmt_name: str, e: Environment, saved: Any = None)
     """The report on stdout, flushed, so that a failure to write it is seen here."""
     from spinetriage.formats import report
 
+    e.stdout.write(since.head(result, fmt_name))  # a re-check: what changed, at the top
     if fmt_name == "json":
-        e.stdout.write(json_safe(report.to_json(result, saved=saved), getattr(e.stdout, "encoding", None)) + "\n")
+        text = report.to_json(result, saved=saved, extra=since.extra(result))
+        e.stdout.write(json_safe(text, getattr(e.stdout, "encoding", None)) + "\n")
     elif fmt_name == "markdown":
         e.stdout.write(visible(report.to_markdown(result, saved=saved)))
     elif fmt_name == "fhir":
@@ -174,7 +181,8 @@ def _yes_no(yes: bool, no: bool) -> list[bool] | None:
 
 
 def answers_from_flags(location: Any, duration: Any, radiation: Any, recurrent: Any, limits_activities: Any,
-                       age: Any, red_flag: Any, no_red_flags: bool) -> tuple[Answers, list[UsageError]]:
+                       age: Any, red_flag: Any, no_red_flags: bool,
+                       course: Any = None) -> tuple[Answers, list[UsageError]]:
     """The answers given as flags, and an error for each bad value (that answer left unknown).
 
     Each error names the flag, the value and what is accepted. ``duration``, ``radiation``,
@@ -191,7 +199,7 @@ def answers_from_flags(location: Any, duration: Any, radiation: Any, recurrent: 
     given = {
         "location": location or None, "duration_days": duration, "radiation": radiation,
         "recurrent": recurrent, "limits_activities": limits_activities, "age": age,
-        "red_flags": red_flag or ([] if no_red_flags else None),
+        "red_flags": red_flag or ([] if no_red_flags else None), "course": course,
     }
     for key, value in given.items():
         if value is None:

@@ -371,7 +371,7 @@ class Interview(Prompter):
         """Every answer on one screen, before the recommendation."""
         self.console.print()
         self.console.print(Text("Your answers", style="bold underline"))
-        rows = [(report.LABELS[key], report.answer_text(key, value)) for key, value in vars(self.answers).items()]
+        rows = [(report.LABELS[key], report.answer_text(key, value)) for key, value in report.shown(self.answers)]
         if self.e.plain:  # screen readers: one answer a line, no bullet
             for label, text in rows:
                 self.console.print(Text(f"{label}: {text}"))

@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from spinetriage.cli import ask, batch, rules  # noqa: F401 - each registers its commands on the apps
+from spinetriage.cli import ask, batch, recheck, rules  # noqa: F401 - each registers its commands on the apps
 from spinetriage.cli.apps import app
 from spinetriage.cli.errors import PROG, _handle
 from spinetriage.cli.terminal import env, prepare_process

@@ -76,7 +76,7 @@ def report_renderables(result: Result, saved: date | None = None) -> list[Any]:
             parts.append(hanging(_text(bullet)))
     if saved is not None:
         parts += [Text(""), Text("Your answers", style="bold underline"), Text(f"Date: {saved.isoformat()}")]
-        parts += [hanging(f"{report.LABELS[k]}: {report.answer_text(k, v)}") for k, v in vars(result.answers).items()]
+        parts += [hanging(f"{report.LABELS[k]}: {report.answer_text(k, v)}") for k, v in report.shown(result.answers)]
         parts.append(_text(f"Rules version: {result.rules_version}"))
         if result.limits:
             parts += [Text(""), Text(report.LIMITS_HEADING, style="bold underline")]
@@ -96,7 +96,7 @@ def plain_lines(result: Result, saved: date | None = None) -> list[str]:
         lines += ["", sec.heading, *sec.paragraphs, *sec.bullets]
     if saved is not None:
         lines += ["", "Your answers", f"Date: {saved.isoformat()}"]
-        lines += [f"{report.LABELS[k]}: {report.answer_text(k, v)}" for k, v in vars(result.answers).items()]
+        lines += [f"{report.LABELS[k]}: {report.answer_text(k, v)}" for k, v in report.shown(result.answers)]
         lines.append(f"Rules version: {result.rules_version}")
         if result.limits:
             lines += ["", report.LIMITS_HEADING, *result.limits]

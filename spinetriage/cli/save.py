@@ -18,9 +18,12 @@ STDOUT = Path("-")
 
 
 def _today() -> Any:
+    """Today, or the re-check's ``--today``."""
     from datetime import date
 
-    return date.today()
+    from spinetriage.cli import since
+
+    return since.today() or date.today()
 
 
 from spinetriage.cli.errors import OutputError, UsageError, _cause

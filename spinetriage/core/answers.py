@@ -195,6 +195,7 @@ def _field_suggestion(key: Any, raw: Any) -> str:
 _NAMES = {**{key: key for key in QUESTIONS}, "duration": "duration_days"}
 _BOOLS = frozenset(key for key, q in QUESTIONS.items() if q.kind == "bool")
 _INTS = {key: q.bounds for key, q in QUESTIONS.items() if q.kind == "int" and q.bounds}
+_OPTIONAL = frozenset(key for key, q in QUESTIONS.items() if q.optional)
 _PARSER = AnswerParser()  # no cache: library calls parse exactly what they are given
 
 
@@ -218,6 +219,8 @@ class Answers:
     limits_activities: bool | None = None
     age: int | None = None
     red_flags: frozenset[str] | None = None
+    #: better, same or worse since the last check; optional (asked at a re-check).
+    course: str | None = None
 
     def __post_init__(self) -> None:
         # Library callers may pass plain lists and strings; normalise and check them here.
@@ -258,7 +261,8 @@ class Answers:
         return replace(self, **changes)
 
     def missing(self) -> list[str]:
-        return [name for name in _field_names(type(self)) if getattr(self, name) is None]
+        """The required answers not given (an optional one, such as ``course``, is never missing)."""
+        return [name for name in _field_names(type(self)) if getattr(self, name) is None and name not in _OPTIONAL]
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON ``answers`` object: lists in vocabulary order, unasked answers null."""

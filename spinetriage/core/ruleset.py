@@ -136,7 +136,7 @@ class RuleSet:
         assert self._match is not None
         return self._match(
             answers.location, answers.duration_days, answers.radiation, answers.recurrent,
-            answers.limits_activities, answers.age, answers.red_flags,
+            answers.limits_activities, answers.age, answers.red_flags, answers.course,
         )
 
     def match_function(self) -> Callable[..., tuple[int, ...]]:
@@ -190,7 +190,8 @@ def evaluate3(cond: Condition, answers: Answers) -> bool | None:
     key, want = cond[1], cond[2]
     value = getattr(answers, key)
     if value is None:
-        return None
+        # An optional answer not given (no course outside a re-check) is known: it matches no test.
+        return False if QUESTIONS[key].optional else None
     if op == "has":
         return want in value
     if op == "has_any":
@@ -277,7 +278,9 @@ def _compile(rules: tuple[Rule, ...]) -> Callable[..., tuple[int, ...]]:
     rules it is one function; beyond, it calls one function per ``_CHUNK`` rules in turn.
     """
     consts: list[Any] = []
-    args = ", ".join(QUESTIONS)
+    # An optional answer may be left out (batch's fast path passes the answers given): None.
+    args = ", ".join(key + ("=None" if q.optional else "") for key, q in QUESTIONS.items())
+    call = ", ".join(f"{key}={key}" for key in QUESTIONS)
     namespace: dict[str, Any] = {}
 
     def define(lines: list[str]) -> None:
@@ -296,6 +299,6 @@ def _compile(rules: tuple[Rule, ...]) -> Callable[..., tuple[int, ...]]:
         define([f"def _match_{start}(m, {args}):",
                 *(f"    if {_python(rule.condition, consts)}: m.append({i})"
                   for i, rule in enumerate(rules[start:start + _CHUNK], start))])
-    define([f"def _match({args}):", "    m = []", *(f"    _match_{start}(m, {args})" for start in chunks),
+    define([f"def _match({args}):", "    m = []", *(f"    _match_{start}(m, {call})" for start in chunks),
             "    return tuple(m)"])
     return namespace["_match"]

@@ -27,6 +27,14 @@ RADIATION: dict[str, str] = {
     "arms-and-legs": "into arms and legs",
 }
 
+#: Since the last check (asked at a re-check, optional elsewhere), from "less" to "more": a rule
+#: that matches one value must match the values after it too (rules/README.md, "Only upwards").
+COURSE: dict[str, str] = {
+    "better": "better",
+    "same": "about the same",
+    "worse": "worse",
+}
+
 # The checklist answers (red-flag ids of CONTRACT.md, "Red-flag ids"), in three tiers.
 # The words are what a person reads at the prompts, in reports and in help.
 EMERGENCY_SIGNS: dict[str, str] = {
@@ -193,6 +201,9 @@ QUESTIONS: dict[str, Question] = {
         Question("limits_activities", "--limits-activities", "bool"),
         Question("age", "--age", "int", bounds=AGE_RANGE),
         Question("red_flags", "--red-flag", "set", RED_FLAGS),
+        Question("course", "--course", "choice", COURSE, optional=True),
     )
 }
 ANSWER_KEYS = tuple(QUESTIONS)
+#: The answers every result needs (all but the optional ones).
+REQUIRED_KEYS = tuple(key for key, q in QUESTIONS.items() if not q.optional)

@@ -189,7 +189,7 @@ def _enable_when(earlier: list[str]) -> dict[str, Any]:
 
 def _question_item(key: str) -> dict[str, Any]:
     q = QUESTIONS[key]
-    item: dict[str, Any] = {"linkId": key, "text": _labels().get(key, key), "required": True}
+    item: dict[str, Any] = {"linkId": key, "text": _labels().get(key, key), "required": not q.optional}
     if key == "duration_days":
         # how long, with a unit as the flags take it (3d, 2w, 4m, 1y)
         item["type"] = "quantity"

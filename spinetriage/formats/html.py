@@ -20,6 +20,7 @@ from spinetriage.formats.report import (
     answer_text,
     headline,
     sections,
+    shown,
 )
 
 CSS = """
@@ -139,7 +140,7 @@ def to_html(result: Result, *, saved: date | None = None) -> str:
     out.append(f"<caption>What you answered{' on ' + _e(when) if when else ''}; "
                "“not asked” means the questions ended before it.</caption>\n")
     out.append('<thead><tr><th scope="col">Question</th><th scope="col">Your answer</th></tr></thead>\n<tbody>\n')
-    for key, value in vars(result.answers).items():
+    for key, value in shown(result.answers):
         out.append(f'<tr><th scope="row">{_e(LABELS.get(key, key))}</th><td>{_e(answer_text(key, value))}</td></tr>\n')
     out.append("</tbody>\n</table>\n</section>\n")
     if result.limits:

@@ -41,6 +41,7 @@ LABELS = {
     "limits_activities": "Limits daily activities or work",
     "age": "Age",
     "red_flags": "Warning signs",
+    "course": "Since the last check",
 }
 NO_REASON = ("None of the warning signs, and none of the article's four reasons to see a "
              "physical therapist, were in your answers.")
@@ -58,11 +59,17 @@ def answer_text(key: str, value: Any) -> str:
         return "; ".join(RED_FLAGS[v] for v in RED_FLAGS if v in value) or "none"
     if key == "location":
         return ", ".join(QUESTIONS["location"].choices[v] for v in QUESTIONS["location"].choices if v in value)
-    if key == "radiation":
-        return QUESTIONS["radiation"].choices[value]
+    if key in ("radiation", "course"):
+        return QUESTIONS[key].choices[value]
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
+
+
+def shown(answers: Any) -> list[tuple[str, Any]]:
+    """(key, value) of the answers a report lists: every answer, but an optional one
+    (``course``) only when it was asked."""
+    return [(k, v) for k, v in vars(answers).items() if v is not None or not QUESTIONS[k].optional]
 
 
 @dataclass(frozen=True)
@@ -105,10 +112,14 @@ def headline(result: Result) -> str:
     return f"{result.outcome.upper().replace('-', ' ')}: {result.title}"
 
 
-def to_json(result: Result, *, saved: date | None = None) -> str:
+def to_json(result: Result, *, saved: date | None = None, extra: dict[str, Any] | None = None) -> str:
+    """The JSON object; a saved report adds its ``date`` and ``lang``; ``extra`` adds keys
+    (a re-check's ``since``)."""
     data = result.to_dict()
     if saved is not None:
         data["date"] = saved.isoformat()
+        data["lang"] = "en"
+    data.update(extra or {})
     return json.dumps(data, ensure_ascii=False, indent=2 if saved else None)
 
 
@@ -134,7 +145,7 @@ def to_markdown(result: Result, *, saved: date | None = None) -> str:
             lines += [f"- {md(b)}" for b in sec.bullets] + [""]
     if saved is not None:
         lines += ["## Your answers", "", f"Date: {saved.isoformat()}", ""]
-        lines += [f"- {md(LABELS[k])}: {md(answer_text(k, v))}" for k, v in vars(result.answers).items()] + [""]
+        lines += [f"- {md(LABELS[k])}: {md(answer_text(k, v))}" for k, v in shown(result.answers)] + [""]
         lines += [f"Rules version: {md(result.rules_version)}", ""]
         if result.limits:
             lines += [f"## {LIMITS_HEADING}", ""] + [f"- {md(x)}" for x in result.limits] + [""]

@@ -70,6 +70,8 @@ def _answers() -> dict[str, Any]:
         "limits_activities": _nullable({"type": "boolean"}, "limits daily activities or work"),
         "age": _nullable({"type": "integer", "minimum": lo_age, "maximum": hi_age}, "age in years"),
         "red_flags": _nullable(values("red_flags", 0), "the red-flag ids present (empty: none)"),
+        "course": _nullable({"enum": _choices("course")}, "since the last check (asked at a re-check); "
+                            "null when not asked"),
     }
     return _object(properties, list(properties),
                    "the normalised answers given; an answer not asked is null")
@@ -108,6 +110,18 @@ def result_schema() -> dict[str, Any]:
             "only with a region (--region, or the locale's): the numbers the texts name"),
         "date": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$",
                  "description": "the day the report was saved (only in a file written by --output)"},
+        "lang": {"type": "string", "pattern": "^[a-z]{2,3}$",
+                 "description": "the language of the report's words (only in a file written by --output)"},
+        "since": _object({
+            "date": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$",
+                     "description": "the day of the earlier report"},
+            "outcome": _outcome(),
+            "changes": {"type": "array", "description": "the answers that changed since, in vocabulary order",
+                        "items": _object({"answer": {"enum": list(QUESTIONS), "description": "the answer's key"},
+                                          "was": {"description": "its value then, as in answers (null: not asked)"},
+                                          "now": {"description": "its value now, as in answers (null: not asked)"}},
+                                         ["answer", "was", "now"], "one answer that changed")},
+        }, ["date", "outcome", "changes"], "only from spinetriage recheck: the earlier report and what changed"),
     }
     return {
         "$schema": DRAFT,

@@ -479,7 +479,8 @@ def record_from_response(resource: Any) -> tuple[dict[str, Any], list[AnswerErro
     signs |= named
     if signs or any(c.id in seen for c in CHECKLISTS):
         record["red_flags"] = [s for s in RED_FLAGS if s in signs]
-    missing = [link for link in known if link not in seen]
+    missing = [link for link in known if link not in seen  # an optional item (course) may be left out
+               and not (link in QUESTIONS and QUESTIONS[link].optional)]
     # An emergency sign alone leads to the most urgent outcome in every rules file (the rules
     # checker holds them to it), so what was not asked after one cannot change the result.
     if missing and not any(TIERS.get(sign) == "emergency" for sign in signs):

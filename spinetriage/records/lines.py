@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import IO, Any, Callable, Iterator
 
-from spinetriage.core.vocabulary import QUESTIONS
+from spinetriage.core.vocabulary import REQUIRED_KEYS
 from spinetriage.records.signs import _find_signs
 
 CHUNK = 1 << 16
@@ -17,9 +17,9 @@ MAX_SKIP = 64 * MAX_RECORD  # a line with no end after this many bytes stops the
 CACHE_MAX = 4096  # entries per cache
 CACHE_BYTES = 1 << 20  # characters of raw values held by the answer cache
 FIELDS = ("id", "location", "duration", "duration_days", "radiation", "recurrent", "limits_activities",
-          "age", "red_flags")
+          "age", "red_flags", "course")
 _FIELD_SET = frozenset(FIELDS)
-_SEVEN = len(QUESTIONS)
+_SEVEN = len(REQUIRED_KEYS)  # the answers every result needs (course is optional)
 
 
 # --- reading lines ----------------------------------------------------------------------

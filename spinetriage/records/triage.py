@@ -116,7 +116,7 @@ class Triager:
         if problem is not None:
             return self.error(record_id, number, problem)
         values, errors = self.parser.parse_each(record)
-        if not errors and bad is None and len(values) == _SEVEN:
+        if not errors and bad is None and len(values) - ("course" in values) == _SEVEN:
             matched = self.match(**values)
             phase = phase_of(values["duration_days"])
             ignored: list[str] = []

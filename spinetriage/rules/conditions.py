@@ -18,8 +18,10 @@ PERSISTS_DAYS = 28
 _ONLY_UP = "adding an answer must never lower the outcome (rules/README.md, \"Only upwards\"):"
 _CRITERIA = {"recurrent": "the pain keeps coming back", "limits_activities": "the pain limits daily activities"}
 #: For a choice answer, which values a value leads up to (none -> any spread; one limb -> both).
+#: For the course since the last check, worse is "more": better < same < worse.
 _UP_FROM = {"radiation": {"arms": ("none",), "legs": ("none",),
-                          "arms-and-legs": ("none", "arms", "legs")}}
+                          "arms-and-legs": ("none", "arms", "legs")},
+            "course": {"same": ("better",), "worse": ("better", "same")}}
 
 
 class ConditionChecks:

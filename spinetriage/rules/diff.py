@@ -88,8 +88,16 @@ def other_answers(rulesets: Iterable[RuleSet]) -> list[dict[str, Any]]:
         "recurrent": [False, True],
         "limits_activities": [False, True],
         "age": _points(rulesets, "age"),
+        "course": _course_points(rulesets),
     }
     return [dict(zip(axes, values)) for values in itertools.product(*axes.values())]
+
+
+def _course_points(rulesets: list[RuleSet]) -> list[Any]:
+    """Not asked (None), and each course value a rule names: the others behave as not asked."""
+    named = {v for ruleset in rulesets for rule in ruleset.rules for leaf in _leaves(rule.condition)
+             if leaf[1] == "course" for v in leaf[2]}
+    return [None, *(v for v in QUESTIONS["course"].choices if v in named)]
 
 
 # --- evaluating a rule as far as the other answers go -----------------------------------------

@@ -1,0 +1,69 @@
+"""The questions a re-check adds to the interview (Rich): the duration carried forward, to
+confirm or correct, and the course since the earlier report. The interview itself is unchanged:
+this subclass puts the two questions after the emergency checklists of its plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Callable
+
+from rich.text import Text
+
+from spinetriage.cli.since import Recheck, _day, course_question, parse_course
+from spinetriage.core.answers import Answers
+from spinetriage.core.parse import format_duration, parse_duration
+from spinetriage.core.vocabulary import CHECKLISTS, QUESTIONS
+
+YES = {"y", "yes", "ok", "right", "correct"}
+
+
+def recheck_interview(base: type, recheck: Recheck) -> type:
+    """A subclass of the interview ``base`` for this re-check."""
+    earlier = recheck.earlier
+    assert earlier is not None
+    day = _day(earlier.date, recheck.today)
+
+    class RecheckInterview(base):  # type: ignore[misc, valid-type]
+        def run(self, given: Answers) -> Any:
+            self.console.print(Text(f"Re-check of your report of {day} ({earlier.outcome}).", style="bold"))
+            if earlier.undated:
+                self.console.print(Text(f"(It has no date: the day its file was last changed, {day}, is used.)"))
+            return super().run(given)
+
+        def plan(self, given: Answers) -> list[Callable[[], None]]:
+            steps = super().plan(given)
+            added: list[Callable[[], None]] = []
+            if recheck.carried_days is not None and given.duration_days == recheck.carried_days:
+                added.append(self.confirm_duration)
+            if given.course is None:
+                added.append(self.ask_course)
+            first = sum(c.before_questions for c in CHECKLISTS) if given.red_flags is None else 0
+            return steps[:first] + added + steps[first:]
+
+        def confirm_duration(self) -> None:
+            days = recheck.carried_days
+            assert days is not None and earlier.answers.duration_days is not None
+
+            def parse(raw: str) -> int:
+                if raw.strip().lower() in YES:
+                    return days
+                value = parse_duration(raw)
+                self.check_age_and_duration(self.answers.age, value)
+                return value
+
+            value = self.ask(
+                f"On {day} the pain had lasted {format_duration(earlier.answers.duration_days)}; "
+                f"{recheck.elapsed} day{'' if recheck.elapsed == 1 else 's'} later it has lasted {format_duration(days)}. Is that right?",
+                parse, "Type y if it is, or how long it has lasted: 3d, 2w, 4m, 1y (or 3 days, 2 weeks).",
+                "Type y, or how long it has lasted (e.g. 5w)")
+            self.answers = replace(self.answers, duration_days=value)
+
+        def ask_course(self) -> None:
+            self.options(course_question(day), list(QUESTIONS["course"].choices.values()))
+            value = self.ask(course_question(day), parse_course,
+                             "Type 1, 2 or 3, or one of the words better, same, worse.",
+                             "Type a number or a word: better, same, worse", show_question=False)
+            self.answers = replace(self.answers, course=value)
+
+    return RecheckInterview
