@@ -142,3 +142,27 @@ def test_if_it_gets_worse_fits_the_outcome():
                    "limits_activities": False, "age": 30, "red_flags": []}, RULES).to_dict()["safety_net"]["if_worse"]
     assert "see a doctor today" not in emergency and "emergency number" in emergency
     assert "see a doctor today" in calm
+
+
+def test_a_rule_with_thousands_of_tests_compiles_quickly_and_matches_as_its_data_says():
+    """Python compiles one long expression in more than linear time: a long condition is
+    evaluated from its data instead, with exactly the same result (issue 16: a large rules file)."""
+    import time
+
+    from spinetriage.rules.load import default_rules_path, load_rules_text
+
+    text = default_rules_path().read_text(encoding="utf-8")
+    ages = [a for a in range(1, 121) if a % 7 == 3]
+    leaves = ", ".join(f"{{all: [{{age: {{at_least: {a}, at_most: {a}}}}}, {{recurrent: {{is: true}}}}]}}"
+                       for a in ages * 300)
+    rule = f"  - {{id: long-rule, outcome: doctor, when: {{any: [{leaves}]}}, reason: r, source: s}}\n"
+    start = time.process_time()
+    rules = load_rules_text(text.replace("\nrules:\n", "\nrules:\n" + rule, 1), "long.yaml")
+    assert time.process_time() - start < 60  # bounded (it took minutes to compile as one expression)
+    long_rule = next(i for i, r in enumerate(rules.rules) if r.id == "long-rule")
+    for age in range(1, 121):
+        for recurrent in (False, True):
+            answers = Answers(location=frozenset({"neck"}), duration_days=3, radiation="none",
+                              recurrent=recurrent, limits_activities=False, age=age, red_flags=frozenset())
+            assert (long_rule in rules.match_complete(answers)) is evaluate3(rules.rules[long_rule].condition, answers)
+            assert (long_rule in rules.match_complete(answers)) is (recurrent and age in ages)

@@ -199,9 +199,12 @@ def test_a_weakened_copy_is_refused_by_load_rules_and_every_command(tmp_path):
     assert any(line.startswith(where) and sign in line for line in validate.stderr.splitlines()), validate.stderr
     assert "Traceback" not in validate.stderr
 
-    for args in (["ask", "--red-flag", sign, "--no-input", "--format", "json"], ["ask", *CALM_FLAGS]):
-        ask = run_cli(*args, "--rules", str(path))
-        assert ask.returncode == 3 and ask.stdout == "" and where in ask.stderr, ask.stderr
+    ask = run_cli("ask", *CALM_FLAGS, "--rules", str(path))
+    assert ask.returncode == 3 and ask.stdout == "" and where in ask.stderr, ask.stderr
+    # beside the emergency sign, the shipped rules' advice is printed first (issue 16), then the error
+    ask = run_cli("ask", "--red-flag", sign, "--no-input", "--format", "json", "--rules", str(path))
+    assert ask.returncode == 3 and where in ask.stderr, ask.stderr
+    assert json.loads(ask.stdout)["outcome"] == "emergency"
 
     batch = run_cli("batch", "-", "--rules", str(path), input=json.dumps({"red_flags": [sign]}) + "\n")
     assert batch.returncode == 3 and batch.stdout == "" and where in batch.stderr, batch.stderr
@@ -224,7 +227,8 @@ def test_rules_validate_names_the_line_for_each_kind_of_gap(tmp_path, how):
     located = [s for s in result.stderr.splitlines() if s.startswith(f"{path}:{line}:")]
     assert any(f"'{sign}'" in s for s in located), result.stderr
     ask = run_cli("ask", "--red-flag", sign, "--no-input", "--format", "json", "--rules", str(path))
-    assert ask.returncode == 3 and ask.stdout == "" and f"{path}:{line}:" in ask.stderr
+    assert ask.returncode == 3 and f"{path}:{line}:" in ask.stderr
+    assert json.loads(ask.stdout)["outcome"] == "emergency"  # the shipped rules' advice still gets through
 
 
 def test_an_urgent_sign_weakened_is_refused_by_rules_validate(tmp_path):

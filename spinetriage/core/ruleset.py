@@ -192,6 +192,12 @@ def evaluate3(cond: Condition, answers: Answers) -> bool | None:
     if value is None:
         # An optional answer not given (no course outside a re-check) is known: it matches no test.
         return False if QUESTIONS[key].optional else None
+    return passes(op, value, want)
+
+
+def passes(op: str, value: Any, want: Any) -> bool:
+    """One test of a condition on an answer's value (its leaves: has, has_any, has_all, in, is,
+    range), as the generated code computes it."""
     if op == "has":
         return want in value
     if op == "has_any":
@@ -202,8 +208,7 @@ def evaluate3(cond: Condition, answers: Answers) -> bool | None:
         return value in want
     if op == "is":
         return value is want
-    lo, hi = want
-    return lo <= value <= hi
+    return want[0] <= value <= want[1]
 
 
 def condition_text(cond: Condition) -> str:
@@ -268,6 +273,40 @@ def _python(cond: Condition, consts: list[Any]) -> str:
 #: than linear time, so a large rules file becomes several functions of this many rules
 #: each, compiled one by one.
 _CHUNK = 200
+#: Tests in one rule's condition beyond which it is not written out as code but evaluated from
+#: its data (``_holds``): Python compiles one long expression in more than linear time (one
+#: rule of 60,000 tests took 3.5 s to compile), while evaluating the data is linear.
+_INLINE_TESTS = 256
+
+
+def _tests(cond: Condition, most: int) -> int:
+    """How many tests ``cond`` holds, counting no further than ``most`` + 1."""
+    if cond[0] not in ("all", "any"):
+        return 1
+    total = 0
+    for sub in cond[1]:
+        total += _tests(sub, most - total)
+        if total > most:
+            break
+    return total
+
+
+def _holds(cond: Condition, values: dict[str, Any]) -> bool:
+    """``cond`` for complete answers given by name: what the generated code computes, from the data."""
+    op = cond[0]
+    if op == "all":
+        return all(_holds(sub, values) for sub in cond[1])
+    if op == "any":
+        return any(_holds(sub, values) for sub in cond[1])
+    return passes(op, values[cond[1]], cond[2])
+
+
+def _test_code(cond: Condition, consts: list[Any]) -> str:
+    """A rule's condition as code: written out, or, when long, a call that evaluates its data."""
+    if _tests(cond, _INLINE_TESTS) <= _INLINE_TESTS:
+        return _python(cond, consts)
+    consts.append(cond)
+    return f"_holds(_c{len(consts) - 1}, locals())"
 
 
 def _compile(rules: tuple[Rule, ...]) -> Callable[..., tuple[int, ...]]:
@@ -281,7 +320,7 @@ def _compile(rules: tuple[Rule, ...]) -> Callable[..., tuple[int, ...]]:
     # An optional answer may be left out (batch's fast path passes the answers given): None.
     args = ", ".join(key + ("=None" if q.optional else "") for key, q in QUESTIONS.items())
     call = ", ".join(f"{key}={key}" for key in QUESTIONS)
-    namespace: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"_holds": _holds}
 
     def define(lines: list[str]) -> None:
         code = compile("\n".join(lines), "<rules>", "exec")
@@ -291,13 +330,13 @@ def _compile(rules: tuple[Rule, ...]) -> Callable[..., tuple[int, ...]]:
 
     if len(rules) <= _CHUNK:
         define([f"def _match({args}):", "    m = []",
-                *(f"    if {_python(rule.condition, consts)}: m.append({i})" for i, rule in enumerate(rules)),
+                *(f"    if {_test_code(rule.condition, consts)}: m.append({i})" for i, rule in enumerate(rules)),
                 "    return tuple(m)"])
         return namespace["_match"]
     chunks = range(0, len(rules), _CHUNK)
     for start in chunks:
         define([f"def _match_{start}(m, {args}):",
-                *(f"    if {_python(rule.condition, consts)}: m.append({i})"
+                *(f"    if {_test_code(rule.condition, consts)}: m.append({i})"
                   for i, rule in enumerate(rules[start:start + _CHUNK], start))])
     define([f"def _match({args}):", "    m = []", *(f"    _match_{start}(m, {call})" for start in chunks),
             "    return tuple(m)"])

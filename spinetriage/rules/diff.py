@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 from spinetriage.core.answers import Answers
-from spinetriage.core.ruleset import Condition, RuleSet
+from spinetriage.core.ruleset import Condition, RuleSet, passes
 from spinetriage.core.vocabulary import QUESTIONS, RED_FLAGS
 from spinetriage.rules.safety import CALM_ANSWERS
 
@@ -118,21 +118,9 @@ def residual(cond: Condition, answers: dict[str, Any]) -> Any:
         if not rest:
             return not decisive
         return rest[0] if len(rest) == 1 else (op, tuple(rest))
-    key, want = cond[1], cond[2]
-    if key == "red_flags":
+    if cond[1] == "red_flags":
         return cond
-    value = answers[key]
-    if op == "has":
-        return want in value
-    if op == "has_any":
-        return not value.isdisjoint(want)
-    if op == "has_all":
-        return want <= value
-    if op == "in":
-        return value in want
-    if op == "is":
-        return value is want
-    return want[0] <= value <= want[1]
+    return passes(op, answers[cond[1]], cond[2])
 
 
 def holds(part: Any, flags: frozenset[str]) -> bool:
@@ -144,11 +132,7 @@ def holds(part: Any, flags: frozenset[str]) -> bool:
         return all(holds(p, flags) for p in part[1])
     if op == "any":
         return any(holds(p, flags) for p in part[1])
-    if op == "has":
-        return part[2] in flags
-    if op == "has_any":
-        return not flags.isdisjoint(part[2])
-    return part[2] <= flags
+    return passes(op, flags, part[2])
 
 
 class _Decider:
