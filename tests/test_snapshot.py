@@ -19,7 +19,7 @@ def test_the_committed_snapshot_is_current():
     committed = snapshot_path(SHIPPED_RULES).read_text(encoding="utf-8")
     assert committed == fresh, (
         "rules/spine-pain.snapshot.json is stale: run "
-        "python -c \"from spinetriage.rules import write_snapshot; write_snapshot()\""
+        "python -c \"from spinetriage.rules.load import write_snapshot; write_snapshot()\""
     )
 
 

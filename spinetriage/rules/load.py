@@ -206,7 +206,7 @@ def write_snapshot(path: str | os.PathLike[str] | None = None) -> Path:
     """(Re)write the snapshot of a valid rules file, so that starting up skips PyYAML.
 
     Run after editing the shipped rules (a test fails while the snapshot is stale):
-    ``python -c "from spinetriage.rules import write_snapshot; write_snapshot()"``
+    ``python -c "from spinetriage.rules.load import write_snapshot; write_snapshot()"``
     """
     from spinetriage.rules import snapshot
 
