@@ -80,3 +80,22 @@ def test_a_file_that_is_not_a_rules_file_is_never_echoed_whole(tmp_path):
     result = run_cli("rules", "validate", str(path))
     assert result.returncode == 3
     assert result.stderr.count("private-note") < 40 and len(result.stderr) < 1500  # 26,000 characters
+
+
+def test_a_nul_typed_at_a_prompt_is_refused_and_asked_again():
+    """input() read with C strings: a NUL (Ctrl-@) hid the end of the line and joined the next to it."""
+    pexpect = pytest.importorskip("pexpect")
+    import sys
+
+    flags = ["--location", "lower-back", "--duration", "5d", "--radiation", "none", "--no-recurrent",
+             "--no-limits-activities", "--no-red-flags"]
+    child = pexpect.spawn(sys.executable, ["-m", "spinetriage", "ask", *flags], encoding="utf-8",
+                          dimensions=(24, 80), timeout=30, env={"PATH": "/usr/bin:/bin", "TERM": "xterm",
+                                                                 "LANG": "C.UTF-8", "NO_COLOR": "1"})
+    child.expect("> ")
+    child.send("3\x005\r")
+    child.expect("NUL character")
+    child.expect("> ")
+    child.sendline("35")
+    child.expect(pexpect.EOF)
+    assert "SELF CARE" in child.before

@@ -9,7 +9,6 @@ the checklists need an explicit answer ("0" or "none" for none).
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -92,15 +91,19 @@ class Prompter:
 
     def read_line(self) -> str:
         """One line typed by the user; EOFError at end of input, KeyboardInterrupt on Ctrl-C."""
-        self.console.print("> ", end="")
-        stdin = self.e.stdin
-        if stdin is sys.stdin:
-            line = input()  # line editing of the terminal
-        else:
-            line = stdin.readline()
+        while True:
+            self.console.print("> ", end="")
+            # Read as bytes arrive, with the terminal's own line editing; not input(): it reads
+            # with C strings, so a NUL (Ctrl-@) ended its view of the line and the next line
+            # typed was joined to it.
+            line = self.e.stdin.readline()
             if not line:
                 raise EOFError
             line = line.rstrip("\r\n")
+            if "\0" not in line:
+                break
+            self.used += 2
+            self.console.print("[yellow]That answer holds a NUL character (Ctrl-@ or Ctrl-2); type it again.[/]")
         self.used += max(1, -(-(2 + cell_len(line)) // max(self.console.width, 1)))  # the input line, wrapped
         return line
 
