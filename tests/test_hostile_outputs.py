@@ -99,3 +99,16 @@ def test_a_nul_typed_at_a_prompt_is_refused_and_asked_again():
     child.sendline("35")
     child.expect(pexpect.EOF)
     assert "SELF CARE" in child.before
+
+
+def test_a_url_in_a_source_is_never_cut_mid_word(tmp_path):
+    url = "https://www.nice.org.uk/guidance/ng118/chapter/Recommendations#diagnostic-imaging-for-renal-colic"
+    old = 'source: "NICE NG118, renal and ureteric stones (imaging within 24 hours); NICE NG111, pyelonephritis"'
+    assert TEXT.count(old) == 1
+    rules = _copy(tmp_path, TEXT.replace(old, f'source: "NICE NG118, see {url}"'))
+    flags = [f for f in CALM_FLAGS if f != "--no-red-flags"] + ["--red-flag", "kidney-signs"]
+    for columns in ("40", "80"):
+        result = run_cli("ask", *flags, "--no-input", "--rules", str(rules), env={"COLUMNS": columns})
+        assert result.returncode == 0, result.stderr
+        assert any(line.strip() == url or line.strip().endswith(url) or url in line
+                   for line in result.stdout.splitlines()), result.stdout

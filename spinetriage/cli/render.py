@@ -116,12 +116,30 @@ class _Hanging:
     def __rich_console__(self, console: Console, options: Any) -> Iterator[Any]:
         from rich.segment import Segment
 
-        lines = self.text.wrap(console, max(options.max_width - 3, 1))
+        lines = _wrap_whole_words(self.text, console, max(options.max_width - 3, 1))
         for i, line in enumerate(lines):
             yield Segment(" • " if i == 0 else "   ")
             line.rstrip()
             yield from line.render(console)
             yield Segment.line()
+
+
+def _wrap_whole_words(text: Text, console: Console, width: int) -> Any:
+    """``text`` wrapped at ``width``, a word longer than the line (a URL in a source) kept whole
+    on a line of its own instead of cut: the terminal shows its end on the next row, and it can
+    still be copied. Rich's own line division with folding off; Rich's folding where that
+    private helper is missing (another Rich release)."""
+    try:
+        from rich._wrap import divide_line
+    except ImportError:  # pragma: no cover - a Rich without it: words longer than a line are folded
+        return text.wrap(console, width)
+    plain = text.plain
+    if all(len(word) <= width for word in plain.split()):
+        return text.wrap(console, width)
+    lines = text.divide(divide_line(plain, width, fold=False))
+    for line in lines:
+        line.rstrip()
+    return lines
 
 
 def hanging(text: str | Text) -> Any:
@@ -137,7 +155,7 @@ def print_report(result: Result, e: "Environment", saved: date | None = None) ->
     if e.stdout_isatty:
         console = console_for(e)
         for part in report_renderables(result, saved):
-            console.print(part)
+            console.print(part, crop=False)
         return
     e.stdout.write(report_as_text(result, saved, width=e.columns))
 
@@ -148,7 +166,7 @@ def report_as_text(result: Result, saved: date | None = None, width: int = 80, p
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=False, no_color=True, width=width, highlight=False, emoji=False)
     for part in report_renderables(result, saved):
-        console.print(part)
+        console.print(part, crop=False)
     return _rstrip_lines(buffer.getvalue())
 
 
@@ -173,7 +191,7 @@ def print_rules_table(rows: list[dict[str, str]], e: "Environment") -> None:
             console.print(Text.assemble((row["id"], "bold"), f"  ({row['outcome']})"))
             console.print(hanging(f"When: {row['condition']}"))
             console.print(hanging(row["reason"]))
-            console.print(hanging(f"Source: {row['source']}"))
+            console.print(hanging(f"Source: {row['source']}"), crop=False)
             console.print()
         return
     table = Table(show_lines=True, expand=True)
