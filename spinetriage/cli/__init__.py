@@ -7,7 +7,8 @@ What lives here:
     ask        ``spinetriage ask``; ``save``: ``--output`` written whole or not at all
     batch      ``spinetriage batch``
     recheck    ``spinetriage recheck REPORT``: ``ask`` as a re-check of a saved report; ``since``: the
-               report read and checked, what changed; ``recheck_questions``: the questions it adds (Rich)
+               report read and checked, what changed; ``recheck_questions``: the questions it adds (Rich);
+               ``rechecking``: whether one runs (so an ordinary ask never loads the re-check)
     rules      ``spinetriage rules ...``
     options    help texts, flag values and completion
     region     ``--region``, else the locale's territory: which region's numbers a result names

@@ -9,7 +9,7 @@ from typing import Any, List, Optional
 
 import typer
 
-from spinetriage.cli import since
+from spinetriage.cli import rechecking
 from spinetriage.cli.apps import app
 from spinetriage.cli.errors import PROG, UsageError, _guard, stdout_failed
 from spinetriage.cli.options import (
@@ -133,7 +133,8 @@ def ask(
 
         # Questions on stderr whenever stdout carries the result elsewhere (JSON, Markdown, a file).
         to_stderr = fmt_name != "text" or not e.stdout_isatty
-        interview = since.interview_class(Interview)(ruleset, e, to_stderr=to_stderr)
+        hooks = _since()
+        interview = (hooks.interview_class(Interview) if hooks else Interview)(ruleset, e, to_stderr=to_stderr)
         answers, matched = interview.run(answers)
         stopped_early, asked = interview.stopped_early, True
     result = localize(build_result(answers, ruleset, matched, stopped_early), where)
@@ -158,9 +159,11 @@ def _print_result(result: Any, fmt_name: str, e: Environment, saved: Any = None)
     """The report on stdout, flushed, so that a failure to write it is seen here."""
     from spinetriage.formats import report
 
-    e.stdout.write(since.head(result, fmt_name))  # a re-check: what changed, at the top
+    hooks = _since()
+    if hooks is not None:
+        e.stdout.write(hooks.head(result, fmt_name))  # a re-check: what changed, at the top
     if fmt_name == "json":
-        text = report.to_json(result, saved=saved, extra=since.extra(result))
+        text = report.to_json(result, saved=saved, extra=hooks.extra(result) if hooks else None)
         e.stdout.write(json_safe(text, getattr(e.stdout, "encoding", None)) + "\n")
     elif fmt_name == "markdown":
         e.stdout.write(visible(report.to_markdown(result, saved=saved)))
@@ -241,3 +244,12 @@ def _single(key: str, given: list[Any]) -> Any:
         shown = ", ".join(repr(v) for v in dict.fromkeys(given))
         raise UsageError(f"{flag} given more than once with different values ({shown}); give it once")
     return parsed[0]
+
+
+def _since() -> Any:
+    """The re-check's hooks (``cli.since``) while one runs, else None: imported only then."""
+    if rechecking.ACTIVE.get() is None:
+        return None
+    from spinetriage.cli import since
+
+    return since

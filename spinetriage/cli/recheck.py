@@ -16,7 +16,6 @@ from typing import Any, Optional
 
 import typer
 
-from spinetriage.cli import since
 from spinetriage.cli.apps import app
 from spinetriage.cli.ask import ask
 from spinetriage.cli.errors import PROG, UsageError, _guard
@@ -55,6 +54,7 @@ ANSWER_PARAMS = {
 
 
 def recheck(report: str, today: Optional[str], **options: Any) -> None:
+    from spinetriage.cli import since  # only for a re-check: an ask never loads it
     from spinetriage.rules.load import load_rules
 
     e = env()

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Iterator
 
+from spinetriage.cli import rechecking
 from spinetriage.core.answers import Answers
 from spinetriage.core.errors import AnswerError
 from spinetriage.core.parse import format_duration, show
@@ -34,7 +35,7 @@ SHORT = {"emergency": "emergency", "urgent": "see a doctor today", "doctor": "bo
 ASKED_AGAIN = ("red_flags", "radiation", "recurrent", "limits_activities", "course")
 MAX_REPORT = 1 << 20  # bytes: a report is a few kilobytes
 
-_ACTIVE: ContextVar["Recheck | None"] = ContextVar("spinetriage_recheck", default=None)
+_ACTIVE: ContextVar["Recheck | None"] = rechecking.ACTIVE
 
 
 class ReportProblem(Exception):

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from spinetriage.core.engine import Result
 
@@ -24,8 +23,7 @@ _TERRITORY = re.compile(r"[A-Za-z]{2,3}_([A-Za-z]{2})(?:[.@].*)?")
 _NAMED = re.compile(r"\b([Yy]our|[Tt]he) emergency number\b(?! \()")
 
 
-@dataclass(frozen=True)
-class UrgentLine:
+class UrgentLine(NamedTuple):
     name: str
     number: str
     note: str = ""
@@ -39,8 +37,7 @@ class UrgentLine:
         return f"{said}, {self.note}" if inside else f"{said} ({self.note})"
 
 
-@dataclass(frozen=True)
-class Region:
+class Region(NamedTuple):
     """One region's numbers: ``code`` as asked for (FR), ``entry`` the data file's entry (EU)."""
 
     code: str
