@@ -40,3 +40,11 @@ def test_a_locale_with_a_territory_reads_no_yaml():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert '"911' in proc.stdout, proc.stdout[:300] + proc.stderr
     assert proc.stderr.strip().endswith("False"), proc.stderr
+
+
+def test_the_locale_variables_are_read_in_one_order():
+    """cli.region's quick look for a territory reads the same variables as core.region."""
+    from spinetriage.cli.region import _LOCALE_VARIABLES
+    from spinetriage.core.region import LOCALE_VARIABLES
+
+    assert _LOCALE_VARIABLES == LOCALE_VARIABLES

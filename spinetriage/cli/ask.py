@@ -76,7 +76,6 @@ def ask(
     region: Optional[str] = typer.Option(None, "--region", metavar="CODE", help=REGION_HELP),
 ) -> None:
     from spinetriage.core.engine import build_result, decide, matching
-    from spinetriage.core.region import localize
     from spinetriage.formats import report
     from spinetriage.rules.load import load_rules
 
@@ -115,7 +114,7 @@ def ask(
             shipped = load_rules()  # must lead each emergency sign alone to emergency, as these do
             found = matching(answers, shipped)
             if shipped.is_top(found):
-                _print_result(localize(build_result(answers, shipped, found), where), fmt_name, e)
+                _print_result(_localize(build_result(answers, shipped, found), where), fmt_name, e)
         raise
     if errors:
         decide(answers, ruleset, errors)  # raises the first error unless an emergency sign decides
@@ -137,7 +136,7 @@ def ask(
         interview = (hooks.interview_class(Interview) if hooks else Interview)(ruleset, e, to_stderr=to_stderr)
         answers, matched = interview.run(answers)
         stopped_early, asked = interview.stopped_early, True
-    result = localize(build_result(answers, ruleset, matched, stopped_early), where)
+    result = _localize(build_result(answers, ruleset, matched, stopped_early), where)
     to_stdout = out_path == STDOUT
     try:
         _print_result(result, fmt_name if not to_stdout else out_format, e, saved=_today() if to_stdout else None)
@@ -253,3 +252,12 @@ def _since() -> Any:
     from spinetriage.cli import since
 
     return since
+
+
+def _localize(result: Any, region: Any) -> Any:
+    """The result naming ``region``'s numbers; without a region, as it is (nothing to import)."""
+    if region is None:
+        return result
+    from spinetriage.core.region import localize
+
+    return localize(result, region)

@@ -7,11 +7,17 @@ are machine output and do not change with the machine's locale.
 
 from __future__ import annotations
 
-from typing import IO, Mapping
+from typing import IO, TYPE_CHECKING, Mapping
 
 from spinetriage.cli.errors import PROG, UsageError
 from spinetriage.cli.terminal import visible
-from spinetriage.core.region import CODE, GENERAL_NUMBERS, Region, locale_territory
+
+if TYPE_CHECKING:
+    from spinetriage.core.region import Region
+
+#: Where a locale can name a territory (``core.region.LOCALE_VARIABLES``): without a ``_`` in any
+#: of them there is none, and nothing about regions needs importing.
+_LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
 
 REGION_HELP = ("Where you are, as an ISO 3166-1 code (US, GB, ES ...): the result names its emergency number "
                "and urgent-advice line. Default: the locale's territory (LANG=es_MX.UTF-8 is MX).")
@@ -19,6 +25,8 @@ REGION_HELP = ("Where you are, as an ISO 3166-1 code (US, GB, ES ...): the resul
 
 def region_code(value: str) -> str:
     """The code of a ``--region`` value (any case, UK for GB), or a ``UsageError`` naming it."""
+    from spinetriage.core.region import CODE
+
     code = value.strip()
     if not CODE.fullmatch(code) or not code.isascii():
         raise UsageError(f"--region: {visible(value)!r} is not a region code; accepted: a two-letter ISO 3166-1 code "
@@ -39,6 +47,10 @@ def choose_region(code: str | None, environ: Mapping[str, str], stderr: IO[str])
     None without either, or with a region no numbers are shipped for: then one note on stderr, and
     the result keeps the general words. Reads the regions file only when there is a code.
     """
+    if code is None and not any("_" in (environ.get(name) or "") for name in _LOCALE_VARIABLES):
+        return None  # a locale without a territory (C, POSIX, C.UTF-8, es): no region
+    from spinetriage.core.region import GENERAL_NUMBERS, locale_territory
+
     said = "--region " + code if code else ""
     if code is None:
         found = locale_territory(environ)
