@@ -31,4 +31,6 @@ def __getattr__(name: str) -> object:
         raise AttributeError(f"module 'spinetriage.cli' has no attribute {name!r}")
     from spinetriage.cli import program
 
+    if name == "app":
+        program.register()  # the whole command line, as a test runner or a wrapper expects
     return getattr(program, name)

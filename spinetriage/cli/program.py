@@ -1,6 +1,8 @@
 """The ``spinetriage`` program: ``run`` and ``main`` prepare the process, run the command and map
 every failure to its exit code (``cli.errors``). The apps are ``cli.apps``; the commands live in
-``cli.ask``, ``cli.batch`` and ``cli.rules``, imported here so that they are registered.
+``cli.ask``, ``cli.recheck``, ``cli.batch`` and ``cli.rules`` and register themselves on the apps
+when imported: ``register`` imports the one a run names (all of them for help, completion or an
+unknown name, and for ``spinetriage.cli.app``).
 """
 
 from __future__ import annotations
@@ -12,10 +14,22 @@ from typing import Any
 
 import typer
 
-from spinetriage.cli import ask, batch, recheck, rules  # noqa: F401 - each registers its commands on the apps
 from spinetriage.cli.apps import app
 from spinetriage.cli.errors import PROG, _handle
 from spinetriage.cli.terminal import env, prepare_process
+
+
+#: Each command (or group) and the module that registers it.
+COMMAND_MODULES = {"ask": "ask", "recheck": "recheck", "batch": "batch", "rules": "rules"}
+
+
+def register(name: str | None = None) -> None:
+    """Register command ``name`` on the apps (every command when None or not a command name):
+    importing the others is start-up that a run does not need."""
+    import importlib
+
+    for module in [COMMAND_MODULES[name]] if name in COMMAND_MODULES else COMMAND_MODULES.values():
+        importlib.import_module(f"spinetriage.cli.{module}")
 
 
 def _name(info: Any) -> str | None:
@@ -43,9 +57,12 @@ def command_for(argv: list[str] | None) -> Any:
     """
     args = sys.argv[1:] if argv is None else list(argv)
     if not args or os.environ.get(f"_{PROG.upper()}_COMPLETE"):
+        register()
         return typer.main.get_command(app)
+    register(args[0])
     slim = _only(app, args[0])
     if slim is None:
+        register()
         return typer.main.get_command(app)
     groups = slim.registered_groups
     if groups and len(args) > 1:
