@@ -219,35 +219,43 @@ def _tty(stream: Any) -> bool:
         return False
 
 
+def _measured(stream: Any, attr: str, least: int) -> int:
+    """The terminal's ``columns`` or ``lines`` when ``stream`` is a terminal and it is at least
+    ``least``; else 0."""
+    if stream is None or not _tty(stream):
+        return 0
+    try:
+        size = getattr(os.get_terminal_size(stream.fileno()), attr)
+    except (OSError, ValueError, AttributeError):
+        return 0
+    return size if size >= least else 0
+
+
+def _said(environ: Mapping[str, str], name: str, least: int) -> int | None:
+    """``COLUMNS`` or ``LINES`` when it is a sane whole number of at least ``least``, else None."""
+    raw = (environ.get(name) or "").strip()
+    if raw.isascii() and raw.isdigit() and len(raw) < 10 and int(raw) >= least:
+        return int(raw)
+    return None
+
+
 def sane_columns(environ: Mapping[str, str], stream: Any = None) -> int:
     """The width to lay text out in: COLUMNS if it is a sane number (at a terminal, no wider than
     the terminal), else the terminal's width, else 80; never under MIN_COLUMNS nor over MAX_COLUMNS."""
-    terminal = 0
-    if stream is not None and _tty(stream):
-        try:
-            terminal = os.get_terminal_size(stream.fileno()).columns
-        except (OSError, ValueError, AttributeError):
-            terminal = 0
-    terminal = terminal if terminal >= MIN_COLUMNS else 0
-    raw = (environ.get("COLUMNS") or "").strip()
-    if raw.isascii() and raw.isdigit() and len(raw) < 10 and int(raw) >= MIN_COLUMNS:
-        return min(int(raw), terminal or MAX_COLUMNS, MAX_COLUMNS)
+    terminal = _measured(stream, "columns", MIN_COLUMNS)
+    said = _said(environ, "COLUMNS", MIN_COLUMNS)
+    if said is not None:
+        return min(said, terminal or MAX_COLUMNS, MAX_COLUMNS)
     return min(terminal or DEFAULT_COLUMNS, MAX_COLUMNS)
 
 
 def sane_rows(environ: Mapping[str, str], stream: Any = None) -> int:
     """The height to lay a question's screen out in, as ``sane_columns`` for the width: LINES if it
     is a sane number (at a terminal, no taller than it), else the terminal's height, else 24."""
-    terminal = 0
-    if stream is not None and _tty(stream):
-        try:
-            terminal = os.get_terminal_size(stream.fileno()).lines
-        except (OSError, ValueError, AttributeError):
-            terminal = 0
-    terminal = terminal if terminal >= MIN_ROWS else 0
-    raw = (environ.get("LINES") or "").strip()
-    if raw.isascii() and raw.isdigit() and len(raw) < 10 and int(raw) >= MIN_ROWS:
-        return min(int(raw), terminal or int(raw))
+    terminal = _measured(stream, "lines", MIN_ROWS)
+    said = _said(environ, "LINES", MIN_ROWS)
+    if said is not None:
+        return min(said, terminal or said)
     return terminal or DEFAULT_ROWS
 
 
