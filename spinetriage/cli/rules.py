@@ -85,10 +85,7 @@ def rules_list(
                    "  spinetriage rules questionnaire my-rules.yaml")
 @_guard
 def rules_questionnaire(path: Optional[str] = RULES_PATH) -> None:
-    from spinetriage.formats import fhir
-    from spinetriage.rules.load import load_rules
-
-    _write_json(fhir.questionnaire(load_rules(path)), env())
+    _write_fhir("questionnaire", path)
 
 
 @rules_app.command("codesystem", help="Print the FHIR R4 CodeSystem of outcome and answer codes (JSON).\n\n"
@@ -96,10 +93,15 @@ def rules_questionnaire(path: Optional[str] = RULES_PATH) -> None:
                    "  spinetriage rules codesystem my-rules.yaml")
 @_guard
 def rules_codesystem(path: Optional[str] = RULES_PATH) -> None:
+    _write_fhir("codesystem", path)
+
+
+def _write_fhir(resource: str, path: Optional[str]) -> None:
+    """The FHIR resource ``resource`` (questionnaire, codesystem) of a rules file, as JSON."""
     from spinetriage.formats import fhir
     from spinetriage.rules.load import load_rules
 
-    _write_json(fhir.codesystem(load_rules(path)), env())
+    _write_json(getattr(fhir, resource)(load_rules(path)), env())
 
 
 @rules_app.command("diff", help="Show every outcome a change to the rules moves, downgrades first: over both "

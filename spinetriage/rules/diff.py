@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 from spinetriage.core.answers import Answers
+from spinetriage.core.engine import matching
 from spinetriage.core.ruleset import Condition, RuleSet, passes
 from spinetriage.core.vocabulary import QUESTIONS, RED_FLAGS
 from spinetriage.rules.safety import CALM_ANSWERS
@@ -267,8 +268,6 @@ def _space(diff: Diff) -> None:
 
 
 def _outcome(answers: Answers, ruleset: RuleSet) -> tuple[str, str | None]:
-    from spinetriage.core.engine import matching
-
     matched = matching(answers, ruleset)
     if matched is None:
         return NO_RESULT, None
