@@ -24,7 +24,37 @@ import yaml
 
 from spinetriage.core.errors import Problem
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
+    """The safe loader, minus per-node work a rules file never needs.
+
+    The composer asks the resolver for every node, in Python even with libyaml: the tag of a
+    plain scalar depends only on its text (no path resolvers are registered), so it is looked
+    up once per distinct text; and the empty path-resolver hooks are skipped. A 7 MB file
+    loads about a third faster (issue 16: a large rules file stays usable).
+    """
+
+    _tags: dict[tuple[Any, str, Any], str] = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        key = (kind, value, implicit) if kind is yaml.ScalarNode else (kind, "", None)
+        tag = self._tags.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(self._tags) < 100_000:  # bounded: a file of distinct words fills it only so far
+                self._tags[key] = tag
+        return tag
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
+
+assert not _Loader.yaml_path_resolvers, "the resolver cache assumes no path resolvers"
 _TAG = "tag:yaml.org,2002:"
 _STR = _TAG + "str"
 _SCALAR_TAGS = {_TAG + t for t in ("str", "int", "bool", "float", "null")}
@@ -159,7 +189,8 @@ def load(text: str, file: str) -> Source:
         src.problems.append(Problem(file, 1, 1, "the file is empty"))
         return src
     try:
-        src.data = _build(src, node, (), set(), 0)
+        # an alias shares its anchor's node: watched for only where an anchor (&) can be
+        src.data = _build(src, node, (), set() if "&" in text else None, 0)
     except _Retry:
         src = Source(file=file, text=text)
         loader = _MarkingLoader(text)
@@ -180,7 +211,8 @@ def _build(src: Source, node: Any, path: Path, seen: set[int] | None, depth: int
         src.refused.add(path)
         src.problem(path, "aliases (*name) are not allowed in a rules file; write the value out")
         return None
-    src.positions[path] = _pos(node.start_mark)
+    mark = node.start_mark
+    src.positions[path] = (mark.line + 1, mark.column + 1)
     if seen is not None:
         if id(node) in seen:
             raise _Retry
