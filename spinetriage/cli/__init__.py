@@ -12,6 +12,7 @@ What lives here:
     rules      ``spinetriage rules ...``
     options    help texts, flag values and completion
     region     ``--region``, else the locale's territory: which region's numbers a result names
+    language   ``--lang``, else the locale's language: which catalog the words come from
     errors     every failure as one message and its exit code
     interview  the questions at a terminal (Rich)
     render     the text report, the rules table, the progress bar (Rich)

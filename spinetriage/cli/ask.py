@@ -22,6 +22,8 @@ from spinetriage.cli.options import (
     _choices,
     _completer,
 )
+from spinetriage.cli.language import LANG_HELP
+from spinetriage.cli.language import apply as apply_language
 from spinetriage.cli.region import REGION_HELP, choose_region, region_code
 from spinetriage.cli.save import STDOUT, _output_target, _save, _today
 from spinetriage.cli.terminal import Environment, env, json_safe, visible
@@ -74,12 +76,14 @@ def ask(
              ".md/.json/.txt/.html/.fhir.json; .html is a page to print; - writes it to stdout)."),
     force: bool = typer.Option(False, "--force", help="With --output: replace an existing file."),
     region: Optional[str] = typer.Option(None, "--region", metavar="CODE", help=REGION_HELP),
+    lang: Optional[str] = typer.Option(None, "--lang", metavar="LANG", help=LANG_HELP),
 ) -> None:
     from spinetriage.core.engine import build_result, decide, matching
     from spinetriage.formats import report
     from spinetriage.rules.load import load_rules
 
     e = env()
+    apply_language(lang, e.environ, e.stderr)
     if plain:
         e = dataclasses.replace(e, plain=True)
     # A bad --format or --output is refused before any question, but after the advice when the

@@ -76,6 +76,12 @@ def command_for(argv: list[str] | None) -> Any:
 def run(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code. Every error becomes one clear message."""
     prepare_process()
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args and args[0] in ("ask", "recheck"):  # the commands that speak to people; before they are built
+        from spinetriage.cli.language import apply, flag_value
+
+        e = env()
+        apply(flag_value(args), e.environ, e.stderr)
     command = command_for(argv)
     try:
         rv = command.main(args=argv, prog_name=PROG, standalone_mode=False)

@@ -11,97 +11,99 @@ from __future__ import annotations
 import re
 from typing import Mapping, NamedTuple
 
+from spinetriage.core.i18n import N_
+
 # --- the vocabulary -------------------------------------------------------------------
 
 LOCATIONS: dict[str, str] = {
-    "neck": "neck (cervical spine)",
-    "mid-back": "mid-back, between the shoulder blades (thoracic spine)",
-    "lower-back": "lower back (lumbar spine)",
+    "neck": N_("neck (cervical spine)"),
+    "mid-back": N_("mid-back, between the shoulder blades (thoracic spine)"),
+    "lower-back": N_("lower back (lumbar spine)"),
 }
 LOCATION_ALIASES = {"cervical": "neck", "thoracic": "mid-back", "lumbar": "lower-back"}
 
 RADIATION: dict[str, str] = {
-    "none": "no, it stays in the back or neck",
-    "arms": "into one or both arms",
-    "legs": "into one or both legs",
-    "arms-and-legs": "into arms and legs",
+    "none": N_("no, it stays in the back or neck"),
+    "arms": N_("into one or both arms"),
+    "legs": N_("into one or both legs"),
+    "arms-and-legs": N_("into arms and legs"),
 }
 
 #: Since the last check (asked at a re-check, optional elsewhere), from "less" to "more": a rule
 #: that matches one value must match the values after it too (rules/README.md, "Only upwards").
 COURSE: dict[str, str] = {
-    "better": "better",
-    "same": "about the same",
-    "worse": "worse",
+    "better": N_("better"),
+    "same": N_("about the same"),
+    "worse": N_("worse"),
 }
 
 # The checklist answers (red-flag ids of CONTRACT.md, "Red-flag ids"), in three tiers.
 # The words are what a person reads at the prompts, in reports and in help.
 EMERGENCY_SIGNS: dict[str, str] = {
-    "saddle-numbness": "numbness or tingling between your legs, around your genitals, back passage or buttocks",
-    "bladder-bowel": "new trouble starting to pee, leaking urine, or losing control of your bowels",
-    "sexual-dysfunction": "new loss of feeling in your genitals, or new erection or ejaculation problems",
-    "both-legs": "new pain, numbness, tingling or weakness in both legs",
-    "both-arms": "numbness, tingling or weakness in both arms or both hands that started or got worse "
-                 "in the last few days",
-    "rapid-weakness": "weakness or numbness in your arms or legs that is getting worse quickly, "
-                      "or a sudden loss of coordination",
-    "major-trauma": "the pain began after a serious injury: a crash at speed in a car, on a bike or motorbike, "
+    "saddle-numbness": N_("numbness or tingling between your legs, around your genitals, back passage or buttocks"),
+    "bladder-bowel": N_("new trouble starting to pee, leaking urine, or losing control of your bowels"),
+    "sexual-dysfunction": N_("new loss of feeling in your genitals, or new erection or ejaculation problems"),
+    "both-legs": N_("new pain, numbness, tingling or weakness in both legs"),
+    "both-arms": N_("numbness, tingling or weakness in both arms or both hands that started or got worse "
+                 "in the last few days"),
+    "rapid-weakness": N_("weakness or numbness in your arms or legs that is getting worse quickly, "
+                      "or a sudden loss of coordination"),
+    "major-trauma": N_("the pain began after a serious injury: a crash at speed in a car, on a bike or motorbike, "
                     "a fall from 1 metre (3 feet) or higher, such as off a ladder or a wall, or down 5 or more "
-                    "stairs, diving into shallow water, or a heavy blow to the head or neck",
-    "chest-pain": "chest pain or tightness; or pain in your chest, upper back, jaw or arm that comes on with "
+                    "stairs, diving into shallow water, or a heavy blow to the head or neck"),
+    "chest-pain": N_("chest pain or tightness; or pain in your chest, upper back, jaw or arm that comes on with "
                   "effort and settles within minutes of rest; or the pain comes with sweating, feeling sick "
-                  "or breathlessness",
-    "sudden-severe": "the pain came on suddenly and severely for no reason (not while lifting, bending, "
+                  "or breathlessness"),
+    "sudden-severe": N_("the pain came on suddenly and severely for no reason (not while lifting, bending, "
                      "twisting or after an injury), at full strength within seconds or minutes, or it feels "
-                     "tearing or ripping",
-    "faint-collapse": "you fainted or collapsed, or you feel faint, cold and clammy, or suddenly very unwell",
-    "meningitis-signs": "a fever with a stiff neck, or a fever with a bad headache and a dislike of bright light",
-    "stroke-signs": "face drooping, arm weakness, slurred speech, double vision, or a sudden severe headache, "
-                    "now or in the last 2 weeks",
-    "abdominal-pulsing": "a throbbing or pulsing feeling in your belly",
-    "pregnancy-warning": "you are pregnant, with tightenings or pain that comes and goes in waves, constant "
+                     "tearing or ripping"),
+    "faint-collapse": N_("you fainted or collapsed, or you feel faint, cold and clammy, or suddenly very unwell"),
+    "meningitis-signs": N_("a fever with a stiff neck, or a fever with a bad headache and a dislike of bright light"),
+    "stroke-signs": N_("face drooping, arm weakness, slurred speech, double vision, or a sudden severe headache, "
+                    "now or in the last 2 weeks"),
+    "abdominal-pulsing": N_("a throbbing or pulsing feeling in your belly"),
+    "pregnancy-warning": N_("you are pregnant, with tightenings or pain that comes and goes in waves, constant "
                          "severe pain, a bump that feels hard and tender, bleeding, fluid leaking, or the baby "
-                         "moving less",
+                         "moving less"),
 }
 URGENT_SIGNS: dict[str, str] = {
-    "fever": "a fever of 38 °C or more, or feeling hot and shivery",
-    "infection-risk": "you inject drugs; or have a weakened immune system (chemotherapy, long-term steroid "
+    "fever": N_("a fever of 38 °C or more, or feeling hot and shivery"),
+    "infection-risk": N_("you inject drugs; or have a weakened immune system (chemotherapy, long-term steroid "
                       "tablets or injections, not inhalers or creams; an organ transplant; HIV); or had spinal "
                       "surgery or an injection into the spine (including an epidural or lumbar puncture, but "
                       "not an epidural for childbirth) in the last 3 months; or a serious infection or a "
-                      "hospital stay in the last 3 months (diabetes alone does not count)",
-    "cancer-history": "you have ever had cancer, including melanoma (basal cell and squamous cell skin "
-                      "cancers, and pre-cancer cells such as CIN, do not count)",
-    "weight-loss": "you have lost weight without trying",
-    "night-pain": "constant pain that no rest or position eases; pain that wakes you every night whatever "
+                      "hospital stay in the last 3 months (diabetes alone does not count)"),
+    "cancer-history": N_("you have ever had cancer, including melanoma (basal cell and squamous cell skin "
+                      "cancers, and pre-cancer cells such as CIN, do not count)"),
+    "weight-loss": N_("you have lost weight without trying"),
+    "night-pain": N_("constant pain that no rest or position eases; pain that wakes you every night whatever "
                   "position you lie in and does not ease when you get up and move about; or pain getting "
-                  "steadily worse over weeks despite treatment",
-    "limb-weakness": "one arm or leg getting weaker: foot slapping, tripping, weak grip",
-    "clumsy-hands": "both your hands becoming numb or clumsy over weeks or months (dropping things, trouble "
-                    "with buttons), or your walking becoming unsteady",
-    "fragility-fracture": "you have thin bones (osteoporosis) or take steroid tablets long-term, and new pain "
+                  "steadily worse over weeks despite treatment"),
+    "limb-weakness": N_("one arm or leg getting weaker: foot slapping, tripping, weak grip"),
+    "clumsy-hands": N_("both your hands becoming numb or clumsy over weeks or months (dropping things, trouble "
+                    "with buttons), or your walking becoming unsteady"),
+    "fragility-fracture": N_("you have thin bones (osteoporosis) or take steroid tablets long-term, and new pain "
                           "began in the last few weeks after a minor fall, lift, cough or twist, or for no "
-                          "reason",
-    "lump-deformity": "a new lump or swelling on your spine that you or others can see, or a change in the "
-                      "shape of your back (a tender knot in a muscle is not one)",
-    "rash": "a new rash or blisters in a band on one side of your body, on or near the painful area",
-    "kidney-signs": "pain in one side below the ribs that comes in waves and spreads to the groin, pain or "
-                    "burning when you pee, or blood in your pee",
-    "belly-pain": "pain in your belly (tummy) as well as the back pain",
-    "breathing-pain": "sharp pain in your chest or upper back when you breathe in, or coughing up blood",
+                          "reason"),
+    "lump-deformity": N_("a new lump or swelling on your spine that you or others can see, or a change in the "
+                      "shape of your back (a tender knot in a muscle is not one)"),
+    "rash": N_("a new rash or blisters in a band on one side of your body, on or near the painful area"),
+    "kidney-signs": N_("pain in one side below the ribs that comes in waves and spreads to the groin, pain or "
+                    "burning when you pee, or blood in your pee"),
+    "belly-pain": N_("pain in your belly (tummy) as well as the back pain"),
+    "breathing-pain": N_("sharp pain in your chest or upper back when you breathe in, or coughing up blood"),
 }
 RISK_FACTORS: dict[str, str] = {
-    "minor-injury": "the pain began after a fall, a knock or blow, or an accident that was not serious "
-                    "(lifting or bending alone does not count)",
-    "blood-thinners": "you take blood thinners (such as warfarin, apixaban, rivaroxaban, edoxaban, dabigatran "
-                      "or heparin injections), or have a bleeding disorder",
-    "stiff-spine": "you have ankylosing spondylitis, or a fused or very stiff spine (including after spinal "
-                   "fusion surgery)",
-    "pregnant": "you are pregnant, or had a baby in the last 6 weeks",
-    "inflammatory-pain": "back pain that movement eases and rest does not, with morning stiffness over 30 "
+    "minor-injury": N_("the pain began after a fall, a knock or blow, or an accident that was not serious "
+                    "(lifting or bending alone does not count)"),
+    "blood-thinners": N_("you take blood thinners (such as warfarin, apixaban, rivaroxaban, edoxaban, dabigatran "
+                      "or heparin injections), or have a bleeding disorder"),
+    "stiff-spine": N_("you have ankylosing spondylitis, or a fused or very stiff spine (including after spinal "
+                   "fusion surgery)"),
+    "pregnant": N_("you are pregnant, or had a baby in the last 6 weeks"),
+    "inflammatory-pain": N_("back pain that movement eases and rest does not, with morning stiffness over 30 "
                          "minutes, psoriasis, an inflamed eye (uveitis), Crohn's disease or colitis, or a "
-                         "parent, brother or sister with ankylosing spondylitis",
+                         "parent, brother or sister with ankylosing spondylitis"),
 }
 RED_FLAGS: dict[str, str] = {**EMERGENCY_SIGNS, **URGENT_SIGNS, **RISK_FACTORS}
 #: The tier of each red-flag id: "emergency" and "urgent" name the least outcome that sign
@@ -129,18 +131,18 @@ class Checklist(NamedTuple):
 
 
 CHECKLISTS: tuple[Checklist, ...] = (
-    Checklist("signs-nerves", "Emergency signs: nerves", "First, safety. Do you have any of these now?",
+    Checklist("signs-nerves", N_("Emergency signs: nerves"), N_("First, safety. Do you have any of these now?"),
               ("saddle-numbness", "bladder-bowel", "sexual-dysfunction", "both-legs", "both-arms",
                "rapid-weakness"), True),
-    Checklist("signs-heart", "Emergency signs: heart, blood vessels and head", "Do you have any of these now?",
+    Checklist("signs-heart", N_("Emergency signs: heart, blood vessels and head"), N_("Do you have any of these now?"),
               ("chest-pain", "sudden-severe", "faint-collapse", "abdominal-pulsing", "stroke-signs",
                "meningitis-signs", "pregnancy-warning"), True),
-    Checklist("signs-injury", "Injury, bones and blood thinners", "Do any of these apply to you?",
+    Checklist("signs-injury", N_("Injury, bones and blood thinners"), N_("Do any of these apply to you?"),
               ("major-trauma", "minor-injury", "fragility-fracture", "stiff-spine", "blood-thinners"), True),
-    Checklist("signs-health", "Infection, cancer and general health", "Do any of these apply to you?",
+    Checklist("signs-health", N_("Infection, cancer and general health"), N_("Do any of these apply to you?"),
               ("fever", "infection-risk", "cancer-history", "weight-loss", "night-pain", "lump-deformity",
                "rash"), False),
-    Checklist("signs-other", "Weakness, belly, breathing, pregnancy", "Do any of these apply to you?",
+    Checklist("signs-other", N_("Weakness, belly, breathing, pregnancy"), N_("Do any of these apply to you?"),
               ("limb-weakness", "clumsy-hands", "kidney-signs", "belly-pain", "breathing-pain", "pregnant",
                "inflammatory-pain"), False),
 )

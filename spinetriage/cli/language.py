@@ -1,0 +1,49 @@
+"""``--lang``: the language people are spoken to in (the flag, else the locale, else English),
+with one note on stderr for a language no catalog is shipped for (``core.i18n``).
+
+The language is chosen before the command is built (``program.run`` looks for ``--lang`` in the
+arguments), so that ``--help`` is in it too; ``ask`` and ``recheck`` choose again from their own
+``--lang`` (the same answer) so that a command run without ``run`` (``CliRunner``) speaks it.
+``batch`` and the ``rules`` commands never do: their output is for scripts and clinicians and
+does not change with the machine's locale.
+"""
+
+from __future__ import annotations
+
+from typing import IO, Mapping
+
+from spinetriage.cli.terminal import visible
+from spinetriage.core import i18n
+
+LANG_HELP = "Language of the questions and the report: en or es. Default: from the locale (LANG=es_ES.UTF-8 is es)."
+_noted: set[str] = set()
+
+
+def flag_value(args: list[str]) -> str | None:
+    """The value of the last ``--lang`` in ``args`` (before a ``--``), or None."""
+    value = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith("--lang="):
+            value = arg[len("--lang="):]
+    return value
+
+
+def apply(flag: str | None, environ: Mapping[str, str], stderr: IO[str] | None) -> str:
+    """Speak the language ``flag`` or the locale names; returns it. A note, once, when unknown."""
+    from spinetriage.cli.errors import PROG
+
+    lang, note = i18n.choose(flag, environ)
+    if lang != i18n.current():
+        try:
+            i18n.use(lang)
+        except (OSError, ValueError) as exc:  # a damaged install: English, never a stopped triage
+            note, lang = f"the {i18n.LANGUAGES.get(lang, lang)} catalog cannot be read ({exc}); using English", "en"
+            i18n.use(lang)
+    if note and note not in _noted and stderr is not None:
+        _noted.add(note)
+        stderr.write(visible(f"{PROG}: note: {note}\n"))
+    return lang

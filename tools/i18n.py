@@ -1,0 +1,119 @@
+"""The translation catalogs: extract our words, update each language, compile, check.
+
+    python tools/i18n.py extract      # spinetriage/data/locale/spinetriage.pot from the code
+    python tools/i18n.py update       # each <lang>/LC_MESSAGES/spinetriage.po gains the new words
+    python tools/i18n.py compile      # each .po -> the .mo the program reads (committed, in the wheel)
+    python tools/i18n.py check        # what a translator still has to do; exit 1 if anything
+    python tools/i18n.py all          # extract, update, compile, check
+
+Babel (a test dependency) does the work; the catalogs are standard gettext files that Poedit,
+Weblate and Lokalize open. How to add a language: docs/development.md, "Adding a language".
+The rules' texts are not here: they are in rules/spine-pain.<lang>.yaml, checked by
+``spinetriage rules validate``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALE = ROOT / "spinetriage" / "data" / "locale"
+POT = LOCALE / "spinetriage.pot"
+DOMAIN = "spinetriage"
+PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*(?:[!:][^{}]*)?\}|%\([a-z_]+\)[sd]|%[sd]")
+
+
+def languages() -> list[str]:
+    return sorted(p.name for p in LOCALE.iterdir() if (p / "LC_MESSAGES" / f"{DOMAIN}.po").is_file())
+
+
+def po_path(lang: str) -> Path:
+    return LOCALE / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def pybabel(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT)
+
+
+def extract() -> None:
+    pybabel("extract", "-F", "babel.cfg", "-k", "N_", "-k", "ngettext:1,2", "--no-wrap", "--sort-by-file",
+            "--omit-header", "--project", "spinetriage", "-o", str(POT.relative_to(ROOT)), ".")
+
+
+def update() -> None:
+    for lang in languages():
+        pybabel("update", "-i", str(POT), "-d", str(LOCALE), "-D", DOMAIN, "-l", lang, "--no-wrap",
+                "--no-fuzzy-matching", "--ignore-obsolete")
+
+
+def compiled(lang: str) -> bytes:
+    """The .mo of ``lang``'s .po, as ``compile`` writes it (a test compares it with the file)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with open(po_path(lang), "rb") as fp:
+        catalog = read_po(fp, locale=lang)
+    out = io.BytesIO()
+    write_mo(out, catalog, use_fuzzy=False)
+    return out.getvalue()
+
+
+def compile_all() -> None:
+    for lang in languages():
+        (LOCALE / lang / "LC_MESSAGES" / f"{DOMAIN}.mo").write_bytes(compiled(lang))
+
+
+def problems(lang: str) -> list[str]:
+    """Every entry of ``lang`` that is untranslated, fuzzy, or loses or adds a placeholder."""
+    from babel.messages.pofile import read_po
+
+    with open(po_path(lang), "rb") as fp:
+        catalog = read_po(fp, locale=lang)
+    found = []
+    for message in catalog:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        where = f"{po_path(lang).relative_to(ROOT)}: {ids[0][:60]!r}"
+        if message.fuzzy:
+            found.append(f"{where}: marked fuzzy (check it, then remove the flag)")
+        if not all(strings):
+            found.append(f"{where}: not translated")
+            continue
+        wanted = sorted(PLACEHOLDER.findall(ids[0]))
+        for string in strings:
+            if sorted(PLACEHOLDER.findall(string)) != wanted:
+                found.append(f"{where}: the placeholders {wanted} are not kept exactly")
+    return found
+
+
+def check() -> int:
+    found = [p for lang in languages() for p in problems(lang)]
+    for line in found:
+        print(line)
+    return 1 if found else 0
+
+
+def main(argv: list[str]) -> int:
+    what = argv[0] if argv else "all"
+    if what in ("extract", "all"):
+        extract()
+    if what in ("update", "all"):
+        update()
+    if what in ("compile", "all"):
+        compile_all()
+    if what in ("check", "all"):
+        return check()
+    if what not in ("extract", "update", "compile", "check", "all"):
+        print(__doc__)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
