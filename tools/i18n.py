@@ -44,10 +44,37 @@ def extract() -> None:
             "--omit-header", "--project", "spinetriage", "-o", str(POT.relative_to(ROOT)), ".")
 
 
+ENGLISH_NAMES = {"es": "Spanish"}
+HEADER = """\
+# {name} words of spinetriage (the interview, the reports, the messages).
+# The rules' texts are in rules/spine-pain.{lang}.yaml; the clinical words chosen are in
+# docs/glossary-{lang}.md. How to update and check: docs/development.md, "Adding a language".
+# This file is distributed under the same license as spinetriage (MIT).
+#
+msgid ""
+msgstr ""
+"Project-Id-Version: spinetriage\\n"
+"Language: {lang}\\n"
+"Plural-Forms: nplurals=2; plural=(n != 1);\\n"
+"MIME-Version: 1.0\\n"
+"Content-Type: text/plain; charset=utf-8\\n"
+"Content-Transfer-Encoding: 8bit\\n"
+"""
+
+
+def tidy(lang: str) -> None:
+    """The .po with a fixed header (no dates or tool versions: a change shows only the words)."""
+    path = po_path(lang)
+    text = path.read_text(encoding="utf-8")
+    body = text[text.index("\n\n") + 2:] if text.startswith(("#", 'msgid ""')) else text
+    path.write_text(HEADER.format(lang=lang, name=ENGLISH_NAMES.get(lang, lang)) + "\n" + body, encoding="utf-8")
+
+
 def update() -> None:
     for lang in languages():
         pybabel("update", "-i", str(POT), "-d", str(LOCALE), "-D", DOMAIN, "-l", lang, "--no-wrap",
                 "--no-fuzzy-matching", "--ignore-obsolete")
+        tidy(lang)
 
 
 def compiled(lang: str) -> bytes:
@@ -67,6 +94,10 @@ def compile_all() -> None:
         (LOCALE / lang / "LC_MESSAGES" / f"{DOMAIN}.mo").write_bytes(compiled(lang))
 
 
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def problems(lang: str) -> list[str]:
     """Every entry of ``lang`` that is untranslated, fuzzy, or loses or adds a placeholder."""
     from babel.messages.pofile import read_po
@@ -79,7 +110,7 @@ def problems(lang: str) -> list[str]:
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        where = f"{po_path(lang).relative_to(ROOT)}: {ids[0][:60]!r}"
+        where = f"{_shown(po_path(lang))}: {ids[0][:60]!r}"
         if message.fuzzy:
             found.append(f"{where}: marked fuzzy (check it, then remove the flag)")
         if not all(strings):
