@@ -22,6 +22,7 @@ from spinetriage.cli.terminal import visible
 from spinetriage.core.answers import Answers
 from spinetriage.core.engine import matching
 from spinetriage.core.errors import AnswerError
+from spinetriage.core.i18n import N_, _
 from spinetriage.core.parse import (
     format_duration,
     longer_than_life,
@@ -42,13 +43,20 @@ from spinetriage.formats import report
 if TYPE_CHECKING:
     from spinetriage.cli.terminal import Environment
 
-INTRO_HEAD = "spinetriage asks a few questions about your neck or back pain and tells you where to go and how soon."
-INTRO_BODY = ("It takes about two minutes. It is not a diagnosis; if you are worried, contact a doctor. "
-              "Press Ctrl-C to stop at any time.")
-STOPPED = "Your answers point to an emergency, so the questions stop here."
+INTRO_HEAD = N_("spinetriage asks a few questions about your neck or back pain and tells you where to go and how soon.")
+INTRO_BODY = N_("It takes about two minutes. It is not a diagnosis; if you are worried, contact a doctor. "
+                "Press Ctrl-C to stop at any time.")
+STOPPED = N_("Your answers point to an emergency, so the questions stop here.")
 #: Shown when the questions are left (Ctrl-C, end of input): no recommendation was given.
-LEFT = "If you have any of the emergency signs you were asked about, call your emergency number now."
-CHECKLIST_HINT = "Type the numbers of all that apply (e.g. 1 3), or 0 if none do"
+LEFT = N_("If you have any of the emergency signs you were asked about, call your emergency number now.")
+CHECKLIST_HINT = N_("Type the numbers of all that apply (e.g. 1 3), or 0 if none do")
+#: The words a menu's hint offers beside its numbers, as a person of the language in use types them
+#: (in English the values themselves; the answer parser reads the words of every language).
+MENU_WORDS = {
+    "location": N_("neck, mid-back, lower-back"),
+    "radiation": N_("none, arms, legs, arms-and-legs"),
+}
+EMPTY = object()  # the problem of an empty answer: asked again, never a default
 
 Parse = Callable[[str], Any]
 
@@ -103,7 +111,8 @@ class Prompter:
             if "\0" not in line:
                 break
             self.used += 2
-            self.console.print("[yellow]That answer holds a NUL character (Ctrl-@ or Ctrl-2); type it again.[/]")
+            self.console.print(Text(_("That answer holds a NUL character (Ctrl-@ or Ctrl-2); type it again."),
+                                    style="yellow"))
         self.used += max(1, -(-(2 + cell_len(line)) // max(self.console.width, 1)))  # the input line, wrapped
         return line
 
@@ -119,8 +128,9 @@ class Prompter:
             self.show(Text(hint, style="dim"))
         while True:
             raw = self.read_line()
+            problem: Any
             if not raw.strip():
-                problem = "please type an answer"  # never a default: no answer is no answer
+                problem = EMPTY  # never a default: no answer is no answer
             else:
                 try:
                     return parse(raw)
@@ -128,10 +138,11 @@ class Prompter:
                     problem = visible(exc.problem)  # what was typed, never raw escapes
             self.explain(problem, how, question)
 
-    def explain(self, problem: str, how: str, question: str) -> None:
+    def explain(self, problem: Any, how: str, question: str) -> None:
         """Why the answer was wrong and what to type, in one or two lines, with the question again;
-        the whole screen again when its items would no longer all be on it."""
-        lead = "Please type an answer." if problem == "please type an answer" else f"Sorry, {problem}."
+        the whole screen again when its items would no longer all be on it. ``problem`` is EMPTY for
+        an empty answer."""
+        lead = _("Please type an answer.") if problem is EMPTY else _("Sorry, {problem}.").format(problem=problem)
         self.measure()
         message = Text(f"{lead} {how}", style="yellow")
         if self.rows_of(message) > 2:
@@ -163,18 +174,18 @@ class Prompter:
     def menu(self, key: str, question: str, many: bool) -> Any:
         q = QUESTIONS[key]
         values = list(q.choices)
-        self.options(question, list(q.choices.values()))
-        words = ", ".join(values)
+        self.options(question, [_(words) for words in q.choices.values()])
+        words = _(MENU_WORDS[key]) if key in MENU_WORDS else ", ".join(values)
         if many:
-            hint = f"Type one or more numbers (e.g. 1 3) or words: {words}"
-            how = f"Type numbers from 1 to {len(values)}, or words: {words}."
+            hint = _("Type one or more numbers (e.g. 1 3) or words: {words}").format(words=words)
+            how = _("Type numbers from 1 to {last}, or words: {words}.").format(last=len(values), words=words)
         else:
-            hint = f"Type a number or a word: {words}"
-            how = f"Type one number from 1 to {len(values)}, or a word: {words}."
+            hint = _("Type a number or a word: {words}").format(words=words)
+            how = _("Type one number from 1 to {last}, or a word: {words}.").format(last=len(values), words=words)
         return self.ask(question, lambda raw: read_choice(key, raw, values, many), how, hint, show_question=False)
 
     def yes_no(self, key: str, question: str) -> bool:
-        return self.ask(question, lambda raw: parse_answer(key, raw), "Type y for yes or n for no.", "Type y or n")
+        return self.ask(question, lambda raw: parse_answer(key, raw), _("Type y for yes or n for no."), _("Type y or n"))
 
 
 class Interview(Prompter):
@@ -198,15 +209,15 @@ class Interview(Prompter):
         """Ask what ``given`` lacks; returns the answers and the matching rules."""
         self.answers = given
         steps = self.plan(given)
-        self.console.print(Text(INTRO_HEAD, style="bold"))
-        self.console.print(Text(INTRO_BODY))
+        self.console.print(Text(_(INTRO_HEAD), style="bold"))
+        self.console.print(Text(_(INTRO_BODY)))
         for number, ask in enumerate(steps, start=1):
-            self.header = Text(f"Question {number} of {len(steps)}", style="dim")
+            self.header = Text(_("Question {number} of {total}").format(number=number, total=len(steps)), style="dim")
             try:
                 ask()
             except (KeyboardInterrupt, EOFError):
                 self.console.print()
-                self.console.print(Text(LEFT, style="bold"))
+                self.console.print(Text(_(LEFT), style="bold"))
                 raise
             if number < len(steps) or self.answers.red_flags is None:  # a checklist may end mid-way
                 matched = self.decided()
@@ -215,7 +226,7 @@ class Interview(Prompter):
                         self.answers = replace(self.answers, red_flags=self.signs)
                     self.stopped_early = True  # later checklists are unasked, not "none"
                     self.console.print()
-                    self.console.print(Text(STOPPED, style="bold"))
+                    self.console.print(Text(_(STOPPED), style="bold"))
                     self.console.print()
                     return self.answers, matched
         self.summary()
@@ -246,7 +257,7 @@ class Interview(Prompter):
             # Only some checklists are answered yet. The rules' tests on signs only ever
             # grow with more signs, so a rule that matches now for certain still matches
             # once the other checklists are answered too.
-            sure, _ = self.rules.match_partial(replace(answers, red_flags=self.signs))
+            sure, _unsure = self.rules.match_partial(replace(answers, red_flags=self.signs))
             return sure if self.rules.is_top(sure) else None
         return matching(answers, self.rules) if answers.missing() else None
 
@@ -264,7 +275,8 @@ class Interview(Prompter):
             self.measure()
             pages = self.pages(checklist, left)
             total = done + len(pages)
-            heading = checklist.heading if total == 1 else f"{checklist.heading} ({done + 1} of {total})"
+            heading = _(checklist.heading) if total == 1 else _("{heading} ({page} of {pages})").format(
+                heading=_(checklist.heading), page=done + 1, pages=total)
             self.signs |= self.checklist_page(checklist, heading, pages[0])
             done += 1
             left = left[len(pages[0]):]
@@ -275,11 +287,12 @@ class Interview(Prompter):
     def pages(self, checklist: Checklist, items: list[str]) -> list[list[str]]:
         """``items`` in order, in as few pages as fit the terminal, evened out."""
         fixed = (self.rows_of(self.header) if self.header is not None else 0) + self.rows_of(
-            Text(checklist.question)) + 2 + 1  # the help or an explanation, and the input line
-        heights = [self.rows_of(self.items([RED_FLAGS[item]], number_width=2)) for item in items]
-        if fixed + self.rows_of(Text(checklist.heading)) + sum(heights) <= self.rows:
+            Text(_(checklist.question))) + 2 + 1  # the help or an explanation, and the input line
+        heights = [self.rows_of(self.items([_(RED_FLAGS[item])], number_width=2)) for item in items]
+        if fixed + self.rows_of(Text(_(checklist.heading))) + sum(heights) <= self.rows:
             return [items]
-        room = self.rows - fixed - self.rows_of(Text(f"{checklist.heading} (8 of 9)"))
+        room = self.rows - fixed - self.rows_of(Text(_("{heading} ({page} of {pages})").format(
+            heading=_(checklist.heading), page=8, pages=9)))
 
         def split(limit: int) -> list[list[str]]:
             out: list[list[str]] = [[]]
@@ -299,8 +312,9 @@ class Interview(Prompter):
         return split(limit)
 
     def checklist_page(self, checklist: Checklist, heading: str, values: list[str]) -> frozenset[str]:
-        self.draw([Text(heading, style="bold underline"), Text(checklist.question, style="bold"),
-                   self.items([RED_FLAGS[v] for v in values])])
+        question = _(checklist.question)
+        self.draw([Text(heading, style="bold underline"), Text(question, style="bold"),
+                   self.items([_(RED_FLAGS[v]) for v in values])])
 
         def parse(raw: str) -> frozenset[str]:
             signs, note = read_signs(raw, values)
@@ -308,8 +322,8 @@ class Interview(Prompter):
                 self.show(Text(f"({note})", style="yellow"))
             return signs
 
-        return self.ask(checklist.question, parse, f"Type numbers from 1 to {len(values)}, or 0 if none apply.",
-                        CHECKLIST_HINT, show_question=False)
+        return self.ask(question, parse, _("Type numbers from 1 to {last}, or 0 if none apply.").format(last=len(values)),
+                        _(CHECKLIST_HINT), show_question=False)
 
     # --- the questions ----------------------------------------------------------------------
 
@@ -324,7 +338,7 @@ class Interview(Prompter):
         return ask
 
     def ask_location(self) -> None:
-        value = self.menu("location", "Where does it hurt? (choose one or more)", many=True)
+        value = self.menu("location", _("Where does it hurt? (choose one or more)"), many=True)
         self.answers = replace(self.answers, location=value)
 
     def ask_duration(self) -> None:
@@ -333,22 +347,22 @@ class Interview(Prompter):
             self.check_age_and_duration(self.answers.age, days)
             return days
 
-        value = self.ask("How long have you had this pain?", parse,
-                         "Type a number and a unit: 3d, 2w, 4m, 1y (or 3 days, 2 weeks); 0d if today.",
-                         "For example 3d, 2w, 4m, 1y (or 3 days, 2 weeks); 0d if it began today")
+        value = self.ask(_("How long have you had this pain?"), parse,
+                         _("Type a number and a unit: 3d, 2w, 4m, 1y (or 3 days, 2 weeks); 0d if today."),
+                         _("For example 3d, 2w, 4m, 1y (or 3 days, 2 weeks); 0d if it began today"))
         self.answers = replace(self.answers, duration_days=value)
 
     def ask_radiation(self) -> None:
-        value = self.menu("radiation", "Does the pain spread into your arms or legs?", many=False)
+        value = self.menu("radiation", _("Does the pain spread into your arms or legs?"), many=False)
         self.answers = replace(self.answers, radiation=value)
 
     def ask_recurrent(self) -> None:
         self.answers = replace(self.answers, recurrent=self.yes_no(
-            "recurrent", "Does it keep coming back, even after rest or medication?"))
+            "recurrent", _("Does it keep coming back, even after rest or medication?")))
 
     def ask_limits(self) -> None:
         self.answers = replace(self.answers, limits_activities=self.yes_no(
-            "limits_activities", "Does it stop you doing your daily activities or your work?"))
+            "limits_activities", _("Does it stop you doing your daily activities or your work?")))
 
     def ask_age(self) -> None:
         lo, hi = QUESTIONS["age"].bounds or (1, 120)
@@ -358,23 +372,26 @@ class Interview(Prompter):
             return age
 
         self.answers = replace(self.answers, age=self.ask(
-            "How old are you?", parse,
-            f"Type your age in years, a whole number from {lo} to {hi}.", "Your age in years, e.g. 42"))
+            _("How old are you?"), parse,
+            _("Type your age in years, a whole number from {lo} to {hi}.").format(lo=lo, hi=hi),
+            _("Your age in years, e.g. 42")))
 
     @staticmethod
     def check_age_and_duration(age: int | None, days: int | None) -> None:
         """The pain cannot have lasted longer than the person has lived (as with the flags)."""
         if age is not None and days is not None and longer_than_life(days, age):
-            raise AnswerError("age", age, "", f"the pain has lasted {format_duration(days)}, longer than {age} "
-                                              f"year{'s' if age != 1 else ''} of age; please check your answers")
+            problem = (_("the pain has lasted {duration}, longer than {age} year of age; please check your answers")
+                       if age == 1 else
+                       _("the pain has lasted {duration}, longer than {age} years of age; please check your answers"))
+            raise AnswerError("age", age, "", problem.format(duration=format_duration(days), age=age))
 
     # --- before the result ---------------------------------------------------------------
 
     def summary(self) -> None:
         """Every answer on one screen, before the recommendation."""
         self.console.print()
-        self.console.print(Text("Your answers", style="bold underline"))
-        rows = [(report.LABELS[key], report.answer_text(key, value)) for key, value in report.shown(self.answers)]
+        self.console.print(Text(_("Your answers"), style="bold underline"))
+        rows = [(_(report.LABELS[key]), report.answer_text(key, value)) for key, value in report.shown(self.answers)]
         if self.e.plain:  # screen readers: one answer a line, no bullet
             for label, text in rows:
                 self.console.print(Text(f"{label}: {text}"))

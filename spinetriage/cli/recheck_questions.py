@@ -10,12 +10,11 @@ from typing import Any, Callable
 
 from rich.text import Text
 
-from spinetriage.cli.since import Recheck, _day, course_question, parse_course
+from spinetriage.cli.since import YES, Recheck, _day, course_question, parse_course
 from spinetriage.core.answers import Answers
+from spinetriage.core.i18n import _
 from spinetriage.core.parse import format_duration, parse_duration
 from spinetriage.core.vocabulary import CHECKLISTS, QUESTIONS
-
-YES = {"y", "yes", "ok", "right", "correct"}
 
 
 def recheck_interview(base: type, recheck: Recheck) -> type:
@@ -26,9 +25,11 @@ def recheck_interview(base: type, recheck: Recheck) -> type:
 
     class RecheckInterview(base):  # type: ignore[misc, valid-type]
         def run(self, given: Answers) -> Any:
-            self.console.print(Text(f"Re-check of your report of {day} ({earlier.outcome}).", style="bold"))
+            self.console.print(Text(_("Re-check of your report of {day} ({outcome}).").format(
+                day=day, outcome=earlier.outcome), style="bold"))
             if earlier.undated:
-                self.console.print(Text(f"(It has no date: the day its file was last changed, {day}, is used.)"))
+                self.console.print(Text(_("(It has no date: the day its file was last changed, {day}, is used.)")
+                                        .format(day=day)))
             return super().run(given)
 
         def plan(self, given: Answers) -> list[Callable[[], None]]:
@@ -52,18 +53,21 @@ def recheck_interview(base: type, recheck: Recheck) -> type:
                 self.check_age_and_duration(self.answers.age, value)
                 return value
 
+            question = (_("On {day} the pain had lasted {was}; {elapsed} day later it has lasted {now}. Is that right?")
+                        if recheck.elapsed == 1 else
+                        _("On {day} the pain had lasted {was}; {elapsed} days later it has lasted {now}. Is that right?"))
             value = self.ask(
-                f"On {day} the pain had lasted {format_duration(earlier.answers.duration_days)}; "
-                f"{recheck.elapsed} day{'' if recheck.elapsed == 1 else 's'} later it has lasted {format_duration(days)}. Is that right?",
-                parse, "Type y if it is, or how long it has lasted: 3d, 2w, 4m, 1y (or 3 days, 2 weeks).",
-                "Type y, or how long it has lasted (e.g. 5w)")
+                question.format(day=day, was=format_duration(earlier.answers.duration_days), elapsed=recheck.elapsed,
+                                now=format_duration(days)),
+                parse, _("Type y if it is, or how long it has lasted: 3d, 2w, 4m, 1y (or 3 days, 2 weeks)."),
+                _("Type y, or how long it has lasted (e.g. 5w)"))
             self.answers = replace(self.answers, duration_days=value)
 
         def ask_course(self) -> None:
-            self.options(course_question(day), list(QUESTIONS["course"].choices.values()))
+            self.options(course_question(day), [_(words) for words in QUESTIONS["course"].choices.values()])
             value = self.ask(course_question(day), parse_course,
-                             "Type 1, 2 or 3, or one of the words better, same, worse.",
-                             "Type a number or a word: better, same, worse", show_question=False)
+                             _("Type 1, 2 or 3, or one of the words better, same, worse."),
+                             _("Type a number or a word: better, same, worse"), show_question=False)
             self.answers = replace(self.answers, course=value)
 
     return RecheckInterview

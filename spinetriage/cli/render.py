@@ -18,6 +18,7 @@ from rich.text import Text
 
 from spinetriage.cli.terminal import visible
 from spinetriage.core.engine import Result
+from spinetriage.core.i18n import _
 from spinetriage.formats import report
 
 if TYPE_CHECKING:
@@ -64,8 +65,8 @@ def report_renderables(result: Result, saved: date | None = None) -> list[Any]:
     head = _text(report.headline(result), style=style)
     body = [head, Text(""), _text(result.advice)]
     if result.ended_early:
-        body += [Text(""), Text(report.ENDED_EARLY, style="italic")]
-    parts: list[Any] = [Panel(Group(*body), title=Text("Recommendation"), title_align="left", border_style=style,
+        body += [Text(""), Text(_(report.ENDED_EARLY), style="italic")]
+    parts: list[Any] = [Panel(Group(*body), title=Text(_("Recommendation")), title_align="left", border_style=style,
                               expand=True)]
     for sec in report.sections(result):
         parts.append(Text(""))
@@ -75,13 +76,14 @@ def report_renderables(result: Result, saved: date | None = None) -> list[Any]:
         for bullet in sec.bullets:
             parts.append(hanging(_text(bullet)))
     if saved is not None:
-        parts += [Text(""), Text("Your answers", style="bold underline"), Text(f"Date: {saved.isoformat()}")]
-        parts += [hanging(f"{report.LABELS[k]}: {report.answer_text(k, v)}") for k, v in report.shown(result.answers)]
-        parts.append(_text(f"Rules version: {result.rules_version}"))
+        parts += [Text(""), Text(_("Your answers"), style="bold underline"),
+                  Text(_("Date: {date}").format(date=saved.isoformat()))]
+        parts += [hanging(_answer(k, v)) for k, v in report.shown(result.answers)]
+        parts.append(_text(_("Rules version: {version}").format(version=result.rules_version)))
         if result.limits:
-            parts += [Text(""), Text(report.LIMITS_HEADING, style="bold underline")]
+            parts += [Text(""), Text(_(report.LIMITS_HEADING), style="bold underline")]
             parts += [hanging(_text(x)) for x in result.limits]
-    parts += [Text(""), _text(f"In short: {report.headline(result)}", style=style)]  # the end of a long report
+    parts += [Text(""), _text(_("In short: {headline}").format(headline=report.headline(result)), style=style)]  # the end of a long report
     parts += [_text(result.disclaimer, style="italic")]
     return parts
 
@@ -89,19 +91,24 @@ def report_renderables(result: Result, saved: date | None = None) -> list[Any]:
 def plain_lines(result: Result, saved: date | None = None) -> list[str]:
     """The report for screen readers and braille displays: the same words in the same order as
     the text report, one paragraph a line, with no box, bullet symbol, colour or wrapping."""
-    lines = ["Recommendation", report.headline(result), result.advice]
+    lines = [_("Recommendation"), report.headline(result), result.advice]
     if result.ended_early:
-        lines.append(report.ENDED_EARLY)
+        lines.append(_(report.ENDED_EARLY))
     for sec in report.sections(result):
         lines += ["", sec.heading, *sec.paragraphs, *sec.bullets]
     if saved is not None:
-        lines += ["", "Your answers", f"Date: {saved.isoformat()}"]
-        lines += [f"{report.LABELS[k]}: {report.answer_text(k, v)}" for k, v in report.shown(result.answers)]
-        lines.append(f"Rules version: {result.rules_version}")
+        lines += ["", _("Your answers"), _("Date: {date}").format(date=saved.isoformat())]
+        lines += [_answer(k, v) for k, v in report.shown(result.answers)]
+        lines.append(_("Rules version: {version}").format(version=result.rules_version))
         if result.limits:
-            lines += ["", report.LIMITS_HEADING, *result.limits]
-    lines += ["", f"In short: {report.headline(result)}", result.disclaimer]
+            lines += ["", _(report.LIMITS_HEADING), *result.limits]
+    lines += ["", _("In short: {headline}").format(headline=report.headline(result)), result.disclaimer]
     return [visible(line) for line in lines]
+
+
+def _answer(key: str, value: Any) -> str:
+    """One answer of a saved report: its label and its words."""
+    return f"{_(report.LABELS[key])}: {report.answer_text(key, value)}"
 
 
 class _Hanging:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from spinetriage.cli import rechecking
 from spinetriage.core.answers import Answers
 from spinetriage.core.errors import AnswerError
+from spinetriage.core.i18n import N_, _
 from spinetriage.core.parse import format_duration, show
 from spinetriage.core.ruleset import OUTCOME_IDS
 from spinetriage.core.vocabulary import QUESTIONS, RED_FLAGS
@@ -28,8 +29,16 @@ if TYPE_CHECKING:
     from spinetriage.core.ruleset import RuleSet
 
 #: The outcomes as the "what changed" block names them.
-SHORT = {"emergency": "emergency", "urgent": "see a doctor today", "doctor": "book a doctor's appointment",
-         "physical-therapy": "physical therapy evaluation", "self-care": "self-care"}
+SHORT = {"emergency": N_("emergency"), "urgent": N_("see a doctor today"),
+         "doctor": N_("book a doctor's appointment"), "physical-therapy": N_("physical therapy evaluation"),
+         "self-care": N_("self-care")}
+#: The months as a day is shown ("3 Nov"): the English abbreviations, whatever the C locale says.
+MONTHS = (N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"), N_("Jul"), N_("Aug"), N_("Sep"),
+          N_("Oct"), N_("Nov"), N_("Dec"))
+#: Words for "that is right" when the duration carried forward is shown (any language).
+YES = frozenset({"y", "yes", "ok", "right", "correct", "s", "sí", "si", "vale", "correcto", "bien"})
+#: Course words as people type them, beside the values (better, same, worse) and the numbers 1-3.
+COURSE_WORDS = {"mejor": "better", "igual": "same", "mismo": "same", "misma": "same", "peor": "worse"}
 #: The answers a re-check asks again (the rest, where and age, are carried; the duration is carried
 #: forward by the days since, and shown).
 ASKED_AGAIN = ("red_flags", "radiation", "recurrent", "limits_activities", "course")
@@ -107,29 +116,31 @@ class Recheck:
         if earlier is None:
             return []
         day = _day(earlier.date, self.today)
-        now = SHORT.get(result.outcome, result.outcome)
+        now = _short(result.outcome)
         why = self.why(result)
         if result.outcome == earlier.outcome:
-            head = f"On {day}: {SHORT.get(earlier.outcome, earlier.outcome)}. Now: {now} again"
+            head = _("On {day}: {was}. Now: {now} again").format(day=day, was=_short(earlier.outcome), now=now)
         else:
-            head = f"On {day}: {SHORT.get(earlier.outcome, earlier.outcome)}. Now: {now}"
+            head = _("On {day}: {was}. Now: {now}").format(day=day, was=_short(earlier.outcome), now=now)
         out = [head + (f" — {why}." if why else ".")]
         new = self.new_signs(result)
         if new:
-            out.append("New since last time: " + "; ".join(f"{RED_FLAGS[s]} ({s})" for s in new) + ".")
+            out.append(_("New since last time: {signs}.").format(
+                signs="; ".join(f"{_(RED_FLAGS[s])} ({s})" for s in new)))
         was_days, now_days = earlier.answers.duration_days, result.answers.duration_days
         if was_days is not None and now_days is not None:
-            out.append(f"How long: {format_duration(was_days)} on {day}, {format_duration(now_days)} now "
-                       f"({_days(self.elapsed)} later).")
+            out.append(_("How long: {was} on {day}, {now} now ({elapsed} later).").format(
+                was=format_duration(was_days), day=day, now=format_duration(now_days), elapsed=_days(self.elapsed)))
         if result.answers.course is not None:
-            out.append(f"Since {day}: {QUESTIONS['course'].choices[result.answers.course]}.")
+            out.append(_("Since {day}: {course}.").format(
+                day=day, course=_(QUESTIONS["course"].choices[result.answers.course])))
         others = [c for c in self.changes(result) if c["answer"] not in ("red_flags", "duration_days", "course")]
         if others:
             from spinetriage.formats.report import LABELS, answer_text
 
-            out.append("Changed: " + "; ".join(
-                f"{LABELS[c['answer']].lower()}: {answer_text(c['answer'], _value(c['answer'], c['was']))} → "
-                f"{answer_text(c['answer'], _value(c['answer'], c['now']))}" for c in others) + ".")
+            out.append(_("Changed: {changes}.").format(changes="; ".join(
+                f"{_(LABELS[c['answer']]).lower()}: {answer_text(c['answer'], _value(c['answer'], c['was']))} → "
+                f"{answer_text(c['answer'], _value(c['answer'], c['now']))}" for c in others)))
         return out
 
     def head(self, result: "Result", fmt: str) -> str:
@@ -140,12 +151,17 @@ class Recheck:
         if fmt == "markdown":  # the rules' words as text, never as Markdown or HTML
             from spinetriage.formats.report import md
 
-            return "## Since your last check\n\n" + "".join(f"- {md(line)}\n" for line in lines) + "\n"
-        return "Since your last check\n" + "".join(f"  {line}\n" for line in lines) + "\n"
+            return "## " + _("Since your last check") + "\n\n" + "".join(f"- {md(line)}\n" for line in lines) + "\n"
+        return _("Since your last check") + "\n" + "".join(f"  {line}\n" for line in lines) + "\n"
+
+
+def _short(outcome: str) -> str:
+    """An outcome as the "what changed" block names it (its id when it has no short name)."""
+    return _(SHORT[outcome]) if outcome in SHORT else outcome
 
 
 def _days(days: int) -> str:
-    return f"{days} day{'' if days == 1 else 's'}"
+    return (_("{count} day") if days == 1 else _("{count} days")).format(count=days)
 
 
 def _value(key: str, value: Any) -> Any:
@@ -154,7 +170,8 @@ def _value(key: str, value: Any) -> Any:
 
 def _day(day: date, today: date) -> str:
     """3 Nov, or 3 Nov 2025 in another year."""
-    text = f"{day.day} {day.strftime('%b')}"
+    month = _(MONTHS[day.month - 1])
+    text = f"{day.day} {month}"
     return text if day.year == today.year else f"{text} {day.year}"
 
 
@@ -212,27 +229,29 @@ def read_report(path: str, today_: date, rules: "RuleSet") -> Earlier:
         data = f.read(MAX_REPORT + 1)
         mtime = os.fstat(f.fileno()).st_mtime
     if len(data) > MAX_REPORT:
-        raise ReportProblem("it is over 1 MiB, far more than a spinetriage report")
+        raise ReportProblem(_("it is over 1 MiB, far more than a spinetriage report"))
     try:
         report = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError):
-        raise ReportProblem("it is not a JSON report (save one with spinetriage ask --output FILE.json)") from None
+        raise ReportProblem(_("it is not a JSON report (save one with spinetriage ask --output FILE.json)")) from None
     if not isinstance(report, dict) or not all(k in report for k in ("outcome", "answers", "rules_version")):
-        raise ReportProblem("it is not a spinetriage report (it has no outcome, answers and rules_version; "
-                            "save one with spinetriage ask --output FILE.json)")
+        raise ReportProblem(_("it is not a spinetriage report (it has no outcome, answers and rules_version; "
+                              "save one with spinetriage ask --output FILE.json)"))
     outcome, answers, version = report["outcome"], report["answers"], report["rules_version"]
     if outcome not in OUTCOME_IDS or not isinstance(answers, dict) or not isinstance(version, str):
-        raise ReportProblem("it is not a spinetriage report (its outcome, answers or rules_version is not one)")
+        raise ReportProblem(_("it is not a spinetriage report (its outcome, answers or rules_version is not one)"))
     day, undated = _report_day(report.get("date"), mtime)
     if day > today_:
-        raise ReportProblem(f"it is dated {day.isoformat()}, after today ({today_.isoformat()})")
+        raise ReportProblem(_("it is dated {day}, after today ({today})").format(
+            day=day.isoformat(), today=today_.isoformat()))
     if version != rules.version:
-        raise ReportProblem(f"it was made with rules version {show(version)} and these rules are version "
-                            f"{rules.version}: its answers and outcome may mean something else now")
+        raise ReportProblem(_("it was made with rules version {was} and these rules are version "
+                              "{now}: its answers and outcome may mean something else now").format(
+            was=show(version), now=rules.version))
     earlier = Answers.parse_each({k: v for k, v in answers.items() if v is not None})
     values, errors = earlier
     if errors:
-        raise ReportProblem(f"its answers cannot be read: {errors[0].describe(errors[0].field)}")
+        raise ReportProblem(_("its answers cannot be read: {problem}").format(problem=errors[0].describe(errors[0].field)))
     rules_ids = tuple(r.get("rule") for r in report.get("reasons") or () if isinstance(r, dict))
     _check_outcome(values, outcome, rules)
     return Earlier(day, outcome, tuple(r for r in rules_ids if isinstance(r, str)), values, undated)
@@ -246,7 +265,7 @@ def _report_day(text: Any, mtime: float) -> tuple[date, bool]:
             raise ValueError
         return date.fromisoformat(text), False
     except ValueError:
-        raise ReportProblem(f"its date {show(text)} is not a day (YYYY-MM-DD)") from None
+        raise ReportProblem(_("its date {date} is not a day (YYYY-MM-DD)").format(date=show(text))) from None
 
 
 def _check_outcome(answers: Answers, outcome: str, rules: "RuleSet") -> None:
@@ -255,10 +274,11 @@ def _check_outcome(answers: Answers, outcome: str, rules: "RuleSet") -> None:
 
     matched = matching(answers, rules)
     if matched is None:
-        raise ReportProblem("its answers are incomplete and give no result")
+        raise ReportProblem(_("its answers are incomplete and give no result"))
     given = rules.rules[matched[0]].outcome.id if matched else rules.default.id
     if given != outcome:
-        raise ReportProblem(f"its answers give {given}, not the {outcome} it says: it was changed after it was saved")
+        raise ReportProblem(_("its answers give {given}, not the {outcome} it says: it was changed after it was saved")
+                            .format(given=given, outcome=outcome))
 
 
 def carried(earlier: Earlier, today_: date) -> int | None:
@@ -283,17 +303,19 @@ def interview_class(base: type) -> type:
 
 
 def course_question(day: str) -> str:
-    return f"Since {day}, is the pain better, about the same, or worse?"
+    return _("Since {day}, is the pain better, about the same, or worse?").format(day=day)
 
 
 def parse_course(raw: str) -> str:
-    """better/same/worse, a number 1-3, or words such as "about the same", "worse"."""
+    """better/same/worse, a number 1-3, or words such as "about the same", "worse" (or "mejor",
+    "igual", "lo mismo", "peor")."""
     words = raw.strip().lower().replace(".", " ").split()
-    numbers = {"1": "better", "2": "same", "3": "worse"}
+    numbers = {"1": "better", "2": "same", "3": "worse", **COURSE_WORDS}
     picked = {numbers.get(w, w) for w in words if numbers.get(w, w) in QUESTIONS["course"].choices}
     if len(picked) == 1:
         return picked.pop()
-    problem = "that is more than one answer" if picked else f"{show(raw)} is not one of the answers"
+    problem = (_("that is more than one answer") if picked
+               else _("{answer} is not one of the answers").format(answer=show(raw)))
     raise AnswerError("course", raw, QUESTIONS["course"].accepted(), problem)
 
 
