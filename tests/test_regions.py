@@ -100,7 +100,10 @@ def test_the_locale_gives_the_region():
     proc = ask(*EMERGENCY, "--format", "json", env={"LANG": "es_MX.UTF-8"})
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    assert data["region"]["code"] == "MX" and "(911 in Mexico)" in data["advice"]
+    # es_MX is Spanish too (--lang en keeps English): the region is named in Spanish
+    assert data["region"]["code"] == "MX" and "(911 en México)" in data["advice"]
+    english = json.loads(ask(*EMERGENCY, "--format", "json", "--lang", "en", env={"LANG": "es_MX.UTF-8"}).stdout)
+    assert "(911 in Mexico)" in english["advice"]
     assert proc.stderr == ""
     flag_wins = json.loads(ask(*EMERGENCY, "--format", "json", "--region", "ES",
                                env={"LANG": "es_MX.UTF-8"}).stdout)
@@ -168,6 +171,7 @@ def test_a_bad_entry_is_named_with_its_line():
             name: "the United States"
             emergency: [911]
             source: "911.gov"
+            name_es: "Estados Unidos"
           gb:
             name: "the United Kingdom"
             emergency: ["999"]
@@ -177,30 +181,33 @@ def test_a_bad_entry_is_named_with_its_line():
             urgent: {name: "Healthline", number: 800611116x}
             source: "NZ Police"
             colour: red
+            name_es: "Nueva Zelanda"
         """)
     assert found[0].startswith("regions.yaml:4:") and "911 is not an emergency number" in found[0]
-    assert any(p.startswith("regions.yaml:6:") and "'gb' is not an ISO 3166-1 alpha-2 code" in p for p in found)
-    assert any(p.startswith("regions.yaml:6:") and "has no source" in p for p in found)
-    assert any(p.startswith("regions.yaml:12:") and "number must be digits" in p for p in found)
-    assert any(p.startswith("regions.yaml:14:") and "unknown key 'colour'" in p for p in found)
+    assert any(p.startswith("regions.yaml:7:") and "'gb' is not an ISO 3166-1 alpha-2 code" in p for p in found)
+    assert any(p.startswith("regions.yaml:7:") and "has no source" in p for p in found)
+    assert any(p.startswith("regions.yaml:13:") and "number must be digits" in p for p in found)
+    assert any(p.startswith("regions.yaml:15:") and "unknown key 'colour'" in p for p in found)
 
 
 def test_a_code_given_twice_is_refused():
     found = problems("""\
         regions:
-          GB: {name: "the United Kingdom", emergency: ["999"], source: "NHS", aliases: [UK]}
+          GB: {name: "the United Kingdom", name_es: "el Reino Unido", emergency: ["999"], source: "NHS", aliases: [UK]}
           EU:
             name: "the European Union"
             emergency: ["112"]
             source: "EC"
-            countries: {UK: "nowhere", FR: France}
+            countries: {UK: {name: "nowhere", name_es: "ninguna parte"}, FR: {name: France, name_es: Francia}}
+            name_es: "la Unión Europea"
         """)
     assert found == ["regions.yaml:7:17: UK is given twice: it is also at line 2; keep one"]
 
 
 def test_a_broken_regions_file_stops_with_exit_3(tmp_path, monkeypatch):
     bad = tmp_path / "regions.yaml"
-    bad.write_text("regions:\n  US:\n    name: the United States\n    emergency: ['9 1 1']\n    source: x\n")
+    bad.write_text("regions:\n  US:\n    name: the United States\n    emergency: ['9 1 1']\n    source: x\n"
+                   "    name_es: Estados Unidos\n")
     code = f"""
 import sys
 import spinetriage.rules.regions as r

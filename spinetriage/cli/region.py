@@ -11,6 +11,7 @@ from typing import IO, TYPE_CHECKING, Mapping
 
 from spinetriage.cli.errors import PROG, UsageError
 from spinetriage.cli.terminal import visible
+from spinetriage.core.i18n import N_, _
 
 if TYPE_CHECKING:
     from spinetriage.core.region import Region
@@ -19,8 +20,9 @@ if TYPE_CHECKING:
 #: of them there is none, and nothing about regions needs importing.
 _LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
 
-REGION_HELP = ("Where you are, as an ISO 3166-1 code (US, GB, ES ...): the result names its emergency number "
-               "and urgent-advice line. Default: the locale's territory (LANG=es_MX.UTF-8 is MX).")
+#: Marked only: translated where the help is shown (``cli.options.AskCommand``).
+REGION_HELP = N_("Where you are, as an ISO 3166-1 code (US, GB, ES ...): the result names its emergency number "
+                 "and urgent-advice line. Default: the locale's territory (LANG=es_MX.UTF-8 is MX).")
 
 
 def region_code(value: str) -> str:
@@ -29,8 +31,9 @@ def region_code(value: str) -> str:
 
     code = value.strip()
     if not CODE.fullmatch(code) or not code.isascii():
-        raise UsageError(f"--region: {visible(value)!r} is not a region code; accepted: a two-letter ISO 3166-1 code "
-                         f"such as US, GB or ES (numbers are shipped for {', '.join(shipped())})")
+        raise UsageError(_("--region: {value} is not a region code; accepted: a two-letter ISO 3166-1 code "
+                           "such as US, GB or ES (numbers are shipped for {codes})").format(
+                               value=repr(visible(value)), codes=", ".join(shipped())))
     return code.upper()
 
 
@@ -49,19 +52,20 @@ def choose_region(code: str | None, environ: Mapping[str, str], stderr: IO[str])
     """
     if code is None and not any("_" in (environ.get(name) or "") for name in _LOCALE_VARIABLES):
         return None  # a locale without a territory (C, POSIX, C.UTF-8, es): no region
-    from spinetriage.core.region import GENERAL_NUMBERS, locale_territory
+    from spinetriage.core.region import general_words, locale_territory
 
     said = "--region " + code if code else ""
     if code is None:
         found = locale_territory(environ)
         if found is None:
             return None
-        code, said = found[0], "from " + found[1]
+        code, said = found[0], _("from {variable}").format(variable=found[1])
     from spinetriage.rules.regions import find_region
 
     region = find_region(code)
     if region is None:
-        stderr.write(visible(f"{PROG}: note: no emergency number is known here for the region {code} ({said}); "
-                             f"the result names the usual ones {GENERAL_NUMBERS}. Regions known: "
-                             f"{', '.join(shipped())} and the EU member states\n"))
+        note = _("no emergency number is known here for the region {code} ({given}); the result names the usual "
+                 "ones {general}. Regions known: {codes} and the EU member states").format(
+                     code=code, given=said, general=general_words().numbers, codes=", ".join(shipped()))
+        stderr.write(visible(f"{PROG}: note: {note}\n"))  # "note:" as cli.language writes it
     return region

@@ -3,6 +3,9 @@
 Read only when a region is asked for (``--region``, or a locale with a territory), and checked
 whenever it is read, like a rules file: every problem is a ``RulesError`` (exit 3) naming its
 ``file:line:col``. ``find_region`` gives the ``core.region.Region`` for a code, or None.
+
+Every language of the program other than English (``core.i18n.LANGUAGES``) needs each name in it
+(``name_es``, and ``note_es`` beside a note): a region is never named in English in a Spanish result.
 """
 
 from __future__ import annotations
@@ -14,14 +17,22 @@ from pathlib import Path
 from typing import Any
 
 from spinetriage.core.errors import Problem, RulesError
+from spinetriage.core.i18n import DEFAULT, LANGUAGES
 from spinetriage.core.region import Region, UrgentLine
 from spinetriage.rules.source import Source
 
 _CODE = re.compile(r"[A-Z]{2}")
 _EMERGENCY = re.compile(r"[0-9]{2,6}")
 _PHONE = re.compile(r"[0-9](?:[0-9 ]{0,18}[0-9])?")
-_ENTRY_KEYS = {"name", "emergency", "urgent", "aliases", "countries", "source"}
-_URGENT_KEYS = {"name", "number", "note"}
+#: The other languages each name and note is given in: name_es, note_es.
+_OTHER_LANGUAGES = tuple(lang for lang in LANGUAGES if lang != DEFAULT)
+_LANGUAGE_NAMES = {"es": "Spanish"}
+_NAME_KEYS = {"name", *(f"name_{lang}" for lang in _OTHER_LANGUAGES)}
+_ENTRY_KEYS = {"emergency", "urgent", "aliases", "countries", "source", *_NAME_KEYS}
+_URGENT_KEYS = {"name", "number", "note", *(f"note_{lang}" for lang in _OTHER_LANGUAGES)}
+
+
+_COUNTRY_EXAMPLE = 'FR: {name: "France", ' + ", ".join(f'name_{lang}: "..."' for lang in _OTHER_LANGUAGES) + "}"
 
 
 class RegionsError(RulesError):
@@ -78,7 +89,7 @@ def _load_cached(target: str, mtime_ns: int, size: int) -> dict[str, Region]:
 # a snapshot of its checked regions, used only for that file and only when made from exactly its
 # text; tests/test_regions.py keeps it current.
 
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2
 
 
 def regions_snapshot_path(path: str | os.PathLike[str] | None = None) -> Path:
@@ -89,7 +100,8 @@ def regions_snapshot_path(path: str | os.PathLike[str] | None = None) -> Path:
 def _region_data(region: Region) -> dict[str, Any]:
     urgent = region.urgent
     return {"code": region.code, "name": region.name, "emergency": list(region.emergency), "source": region.source,
-            "urgent": None if urgent is None else [urgent.name, urgent.number, urgent.note], "entry": region.entry}
+            "urgent": None if urgent is None else [urgent.name, urgent.number, urgent.note, dict(urgent.notes)],
+            "entry": region.entry, "names": dict(region.names)}
 
 
 def snapshot_text(text: str, file: str) -> str:
@@ -122,7 +134,8 @@ def _from_snapshot(target: str, text: str) -> dict[str, Region] | None:
         if snap.get("format") != SNAPSHOT_FORMAT or snap.get("text") != text:
             return None
         return {code: Region(r["code"], r["name"], tuple(r["emergency"]), r["source"],
-                             None if r["urgent"] is None else UrgentLine(*r["urgent"]), r["entry"])
+                             None if r["urgent"] is None else UrgentLine(*r["urgent"][:3], tuple(r["urgent"][3].items())),
+                             r["entry"], tuple(r["names"].items()))
                 for code, r in snap["regions"].items()}
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None
@@ -144,6 +157,10 @@ def regions_from_text(text: str, file: str = "<regions>") -> dict[str, Region]:
 
 
 class _Checker:
+    """Every check of one regions file, one method per part of an entry (codes, numbers, the urgent
+    line, countries, the names in each language). About 150 lines: the parts share the problems
+    found and the codes already seen (a code given twice), so they stay one class."""
+
     def __init__(self, src: Source):
         self.src = src
         self.regions: dict[str, Region] = {}
@@ -199,27 +216,55 @@ class _Checker:
         for key in ("name", "emergency", "source"):
             if key not in entry:
                 self.problem(path, f"the entry for {code} has no {key}", key=True)
+        names = self.names(entry, path, f"the entry for {code}")
         name = self.text(entry.get("name"), path + ("name",), "name") if "name" in entry else None
         source = self.text(entry.get("source"), path + ("source",), "source") if "source" in entry else None
         numbers = self.numbers(entry.get("emergency"), path + ("emergency",)) if "emergency" in entry else None
-        urgent = self.urgent(entry["urgent"], path + ("urgent",)) if "urgent" in entry else None
-        if not (ok and name and source and numbers) or urgent is False:
+        urgent = self.urgent(entry["urgent"], path + ("urgent",), code) if "urgent" in entry else None
+        if not (ok and name and source and numbers) or urgent is False or names is None:
             return
         line = urgent or None
-        self.regions[code] = Region(code, name, numbers, source, line, code)
+        self.regions[code] = Region(code, name, numbers, source, line, code, names)
         for i, alias in enumerate(entry.get("aliases") or ()):
             if self.code(alias, path + ("aliases", i), key=False):
-                self.regions[alias] = Region(code, name, numbers, source, line, code)
+                self.regions[alias] = Region(code, name, numbers, source, line, code, names)
         if "aliases" in entry and not isinstance(entry["aliases"], list):
             self.problem(path + ("aliases",), "aliases must be a list of codes, such as [UK]")
         countries = entry.get("countries")
         if "countries" in entry and not isinstance(countries, dict):
-            self.problem(path + ("countries",), "countries must be a mapping of codes to names, such as FR: France")
-        for country, country_name in (countries or {}).items() if isinstance(countries, dict) else ():
+            self.problem(path + ("countries",), "countries must be a mapping of codes to names, such as "
+                         + _COUNTRY_EXAMPLE)
+        for country, value in (countries or {}).items() if isinstance(countries, dict) else ():
             where = path + ("countries", country)
-            said = self.text(country_name, where, f"the name of {country}")
-            if self.code(country, where) and said:
-                self.regions[country] = Region(country, said, numbers, source, line, code)
+            said = country_names = None
+            if not isinstance(value, dict):
+                self.problem(where, f"the names of {country} must be a mapping, such as {_COUNTRY_EXAMPLE}")
+            else:
+                for key in value:
+                    if key not in _NAME_KEYS:
+                        self.problem(where + (key,), f"unknown key {key!r} in the names of {country}; the keys are "
+                                     + ", ".join(sorted(_NAME_KEYS)), key=True)
+                if "name" not in value:
+                    self.problem(where, f"{country} has no name", key=True)
+                said = self.text(value.get("name"), where + ("name",), f"the name of {country}") if "name" in value else None
+                country_names = self.names(value, where, country)
+            if self.code(country, where) and said and country_names is not None:
+                self.regions[country] = Region(country, said, numbers, source, line, code, country_names)
+
+    def names(self, value: dict[str, Any], path: tuple[Any, ...], what: str, key: str = "name"
+              ) -> tuple[tuple[str, str], ...] | None:
+        """``value``'s ``name_<lang>`` (or ``note_<lang>``) in every other language, or None when one is missing."""
+        found: list[tuple[str, str]] = []
+        for lang in _OTHER_LANGUAGES:
+            field = f"{key}_{lang}"
+            language = _LANGUAGE_NAMES.get(lang, lang)
+            if field not in value:
+                self.problem(path, f"{what} has no {field}: its {key} in {language}", key=True)
+                continue
+            said = self.text(value[field], path + (field,), f"the {key} in {language}")
+            if said:
+                found.append((lang, said))
+        return tuple(found) if len(found) == len(_OTHER_LANGUAGES) else None
 
     def numbers(self, value: Any, path: tuple[Any, ...]) -> tuple[str, ...] | None:
         if not isinstance(value, list) or not value:
@@ -233,7 +278,7 @@ class _Checker:
                              'such as "112" (a number without quotes loses its leading zeros)')
         return tuple(value) if good else None
 
-    def urgent(self, value: Any, path: tuple[Any, ...]) -> UrgentLine | bool:
+    def urgent(self, value: Any, path: tuple[Any, ...], code: Any) -> UrgentLine | bool:
         if not isinstance(value, dict):
             self.problem(path, "urgent must be a mapping with name and number (and a note, if it does not "
                          "serve the whole country)")
@@ -250,6 +295,13 @@ class _Checker:
         note = value.get("note", "")
         if note != "" and not self.text(note, path + ("note",), "the note"):
             note = None
-        if not (name and number) or note is None:
+        notes: tuple[tuple[str, str], ...] | None = ()
+        if note:
+            notes = self.names(value, path, f"the urgent line of {code}", key="note")
+        for lang in _OTHER_LANGUAGES:
+            if not note and f"note_{lang}" in value:
+                self.problem(path + (f"note_{lang}",), f"note_{lang} without a note: give the note in English too",
+                             key=True)
+        if not (name and number) or note is None or notes is None:
             return False
-        return UrgentLine(name, number, note.strip())
+        return UrgentLine(name, number, note.strip(), notes)
