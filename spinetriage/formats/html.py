@@ -11,14 +11,18 @@ from datetime import date
 from html import escape
 
 from spinetriage._version import __version__
+from spinetriage.core import i18n
 from spinetriage.core.engine import Result
+from spinetriage.core.i18n import _
 from spinetriage.formats.report import (
     ENDED_EARLY,
-    LABELS,
     LIMITS_HEADING,
     NO_REASON,
     answer_text,
     headline,
+    label,
+    level,
+    phase_words,
     sections,
     shown,
 )
@@ -97,24 +101,25 @@ def to_html(result: Result, *, saved: date | None = None) -> str:
     """The whole page: recommendation, why (with sources), phase, what to do, safety net,
     answers, disclaimer and date."""
     when = saved.isoformat() if saved else ""
-    level = result.outcome.upper().replace("-", " ")
+    page = _("spinetriage report {date}").format(date=when) if when else _("spinetriage report")
+    kicker = _("Recommendation")
     out = [
         "<!DOCTYPE html>\n",
-        '<html lang="en">\n<head>\n<meta charset="utf-8">\n',
+        f'<html lang="{_e(i18n.current())}">\n<head>\n<meta charset="utf-8">\n',
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
-        f"<title>{_e(headline(result))} | spinetriage report{' ' + _e(when) if when else ''}</title>\n",
+        f"<title>{_e(headline(result))} | {_e(page)}</title>\n",
         f"<style>{CSS}</style>\n</head>\n<body>\n<main>\n",
         f'<section class="recommendation outcome-{_e(result.outcome)}" aria-labelledby="recommendation">\n',
-        '<p class="kicker">Recommendation</p>\n',
-        f'<h1 id="recommendation"><span class="level">{_e(level)}</span> {_e(result.title)}</h1>\n',
+        f'<p class="kicker">{_e(kicker)}</p>\n',
+        f'<h1 id="recommendation"><span class="level">{_e(level(result.outcome))}</span> {_e(result.title)}</h1>\n',
         f'<p class="advice">{_e(result.advice)}</p>\n',
     ]
     if result.ended_early:
-        out.append(f'<p class="ended">{_e(ENDED_EARLY)}</p>\n')
+        out.append(f'<p class="ended">{_e(_(ENDED_EARLY))}</p>\n')
     out.append("</section>\n")
     if when:
-        out.append(f'<p class="meta">spinetriage report of {_e(when)}. Not a diagnosis: '
-                   "show it to the doctor or therapist you see.</p>\n")
+        meta = _("spinetriage report of {date}. Not a diagnosis: show it to the doctor or therapist you see.")
+        out.append(f'<p class="meta">{_e(meta.format(date=when))}</p>\n')
 
     for sec in sections(result, phase_always=True):
         css = ' class="safety"' if sec.id in ("emergency-signs", "if-worse") else ""
@@ -123,34 +128,40 @@ def to_html(result: Result, *, saved: date | None = None) -> str:
             if result.reasons:
                 out.append("<ul>\n")
                 for r in result.reasons:
-                    out.append(f'<li>{_e(r.text)} <span class="source">Source: {_e(r.source)} '
-                               f"(rule {_e(r.rule)})</span></li>\n")
+                    source = _("Source: {source} (rule {rule})").format(source=r.source, rule=r.rule)
+                    out.append(f'<li>{_e(r.text)} <span class="source">{_e(source)}</span></li>\n')
                 out.append("</ul>\n")
             else:
-                out.append(f"<p>{_e(NO_REASON)}</p>\n")
+                out.append(f"<p>{_e(_(NO_REASON))}</p>\n")
         else:
             if sec.id == "phase" and result.phase:
-                out.append(f"<p><strong>Phase: {_e(result.phase)}</strong></p>\n")
+                out.append(f"<p><strong>{_e(phase_words(result.phase))}</strong></p>\n")
             out += [f"<p>{_e(p)}</p>\n" for p in sec.paragraphs if p]
             if sec.bullets:
                 out.append(_bullets(sec.bullets))
         out.append("</section>\n")
 
-    out.append("<section>\n<h2>Your answers</h2>\n<table>\n")
-    out.append(f"<caption>What you answered{' on ' + _e(when) if when else ''}; "
-               "“not asked” means the questions ended before it.</caption>\n")
-    out.append('<thead><tr><th scope="col">Question</th><th scope="col">Your answer</th></tr></thead>\n<tbody>\n')
+    heading = _("Your answers")
+    out.append(f"<section>\n<h2>{_e(heading)}</h2>\n<table>\n")
+    caption = (_("What you answered on {date}; “not asked” means the questions ended before it.").format(date=when)
+               if when else _("What you answered; “not asked” means the questions ended before it."))
+    out.append(f"<caption>{_e(caption)}</caption>\n")
+    columns = _("Question"), _("Your answer")
+    out.append(f'<thead><tr><th scope="col">{_e(columns[0])}</th>'
+               f'<th scope="col">{_e(columns[1])}</th></tr></thead>\n<tbody>\n')
     for key, value in shown(result.answers):
-        out.append(f'<tr><th scope="row">{_e(LABELS.get(key, key))}</th><td>{_e(answer_text(key, value))}</td></tr>\n')
+        out.append(f'<tr><th scope="row">{_e(label(key))}</th><td>{_e(answer_text(key, value))}</td></tr>\n')
     out.append("</tbody>\n</table>\n</section>\n")
     if result.limits:
-        out.append(f'<section id="limits">\n<h2>{_e(LIMITS_HEADING)}</h2>\n{_bullets(result.limits)}</section>\n')
+        out.append(f'<section id="limits">\n<h2>{_e(_(LIMITS_HEADING))}</h2>\n{_bullets(result.limits)}</section>\n')
 
     out.append("<footer>\n")
     out.append(f'<p class="disclaimer">{_e(result.disclaimer)}</p>\n')
-    out.append(f"<p>In short: <strong>{_e(headline(result))}</strong></p>\n")
-    facts = [f"Date: {when}"] if when else []
-    facts += [f"Rules version: {result.rules_version}", f"spinetriage {__version__}"]
+    short = _("In short: {headline}").format(headline="\0")
+    before, _sep, after = short.partition("\0")
+    out.append(f"<p>{_e(before)}<strong>{_e(headline(result))}</strong>{_e(after)}</p>\n")
+    facts = [_("Date: {date}").format(date=when)] if when else []
+    facts += [_("Rules version: {version}").format(version=result.rules_version), f"spinetriage {__version__}"]
     out.append(f"<p>{_e(' · '.join(facts))}</p>\n")
     out.append("</footer>\n</main>\n</body>\n</html>\n")
     return "".join(out)

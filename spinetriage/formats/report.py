@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from spinetriage.core import i18n
 from spinetriage.core.engine import Result
+from spinetriage.core.i18n import N_, _
 from spinetriage.core.parse import format_duration
 from spinetriage.core.vocabulary import QUESTIONS, RED_FLAGS
 
@@ -33,36 +35,63 @@ def format_of(name: str) -> str | None:
             return EXTENSIONS[ext]
     return None
 
+#: The answers' labels, in English (marked for the catalog): ``label(key)`` is the one a person reads.
 LABELS = {
-    "location": "Where it hurts",
-    "duration_days": "How long",
-    "radiation": "Spreads into arms or legs",
-    "recurrent": "Keeps coming back despite rest or medication",
-    "limits_activities": "Limits daily activities or work",
-    "age": "Age",
-    "red_flags": "Warning signs",
-    "course": "Since the last check",
+    "location": N_("Where it hurts"),
+    "duration_days": N_("How long"),
+    "radiation": N_("Spreads into arms or legs"),
+    "recurrent": N_("Keeps coming back despite rest or medication"),
+    "limits_activities": N_("Limits daily activities or work"),
+    "age": N_("Age"),
+    "red_flags": N_("Warning signs"),
+    "course": N_("Since the last check"),
 }
-NO_REASON = ("None of the warning signs, and none of the article's four reasons to see a "
-             "physical therapist, were in your answers.")
-ENDED_EARLY = "The questions stopped early because of an emergency sign."
-LIMITS_HEADING = "Limits of this tool"
+# In English, marked for the catalog: shown with ``_()``.
+NO_REASON = N_("None of the warning signs, and none of the article's four reasons to see a "
+               "physical therapist, were in your answers.")
+ENDED_EARLY = N_("The questions stopped early because of an emergency sign.")
+LIMITS_HEADING = N_("Limits of this tool")
+#: The recommendation's level in the headline, for the shipped outcome ids (another rules file's
+#: outcome is named by its id in capitals).
+LEVELS = {
+    "emergency": N_("EMERGENCY"),
+    "urgent": N_("URGENT"),
+    "doctor": N_("DOCTOR"),
+    "physical-therapy": N_("PHYSICAL THERAPY"),
+    "self-care": N_("SELF CARE"),
+}
+#: The pain phase as the printable page names it.
+PHASE_WORDS = {"acute": N_("Phase: acute"), "subacute": N_("Phase: subacute"), "chronic": N_("Phase: chronic")}
+
+
+def label(key: str) -> str:
+    """The label of an answer, in the language in use."""
+    return _(LABELS[key]) if key in LABELS else key
+
+
+def level(outcome: str) -> str:
+    """The outcome as the headline's level word: EMERGENCY, URGENT, ... in the language in use."""
+    return _(LEVELS[outcome]) if outcome in LEVELS else outcome.upper().replace("-", " ")
+
+
+def phase_words(phase: str) -> str:
+    return _(PHASE_WORDS[phase]) if phase in PHASE_WORDS else _("Phase: {phase}").format(phase=phase)
 
 
 def answer_text(key: str, value: Any) -> str:
     """An answer in plain words, for summaries and reports."""
     if value is None:
-        return "not asked"
+        return _("not asked")
     if key == "duration_days":
         return format_duration(value)
     if key == "red_flags":
-        return "; ".join(RED_FLAGS[v] for v in RED_FLAGS if v in value) or "none"
+        return "; ".join(_(RED_FLAGS[v]) for v in RED_FLAGS if v in value) or _("none")
     if key == "location":
-        return ", ".join(QUESTIONS["location"].choices[v] for v in QUESTIONS["location"].choices if v in value)
+        return ", ".join(_(QUESTIONS["location"].choices[v]) for v in QUESTIONS["location"].choices if v in value)
     if key in ("radiation", "course"):
-        return QUESTIONS[key].choices[value]
+        return _(QUESTIONS[key].choices[value])
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     return str(value)
 
 
@@ -90,26 +119,28 @@ def sections(result: Result, phase_always: bool = False) -> list[Section]:
     """
     out = []
     later = []
-    why = tuple(f"{r.text} (Source: {r.source})" for r in result.reasons) or (NO_REASON,)
-    out.append(Section("Why", bullets=why, id="why"))
-    heading = {"physical-therapy": "What to expect and what to bring", "self-care": "What to do now"}
+    why = tuple(_("{reason} (Source: {source})").format(reason=r.text, source=r.source)
+                for r in result.reasons) or (_(NO_REASON),)
+    out.append(Section(_("Why"), bullets=why, id="why"))
+    heading = {"physical-therapy": N_("What to expect and what to bring"), "self-care": N_("What to do now")}
     if result.steps:
-        steps = Section(heading.get(result.outcome, "What to do next"), bullets=result.steps, id="steps")
+        words = heading[result.outcome] if result.outcome in heading else N_("What to do next")
+        steps = Section(_(words), bullets=result.steps, id="steps")
         (later if result.outcome == "physical-therapy" else out).append(steps)
     if result.phase and result.phase_text and (phase_always or result.outcome != "emergency"):
-        later.append(Section("Your pain", paragraphs=(result.phase_text,), id="phase"))
+        later.append(Section(_("Your pain"), paragraphs=(result.phase_text,), id="phase"))
     net = result.safety_net or {}
     if net:
-        signs = "Call the emergency number at once if you have"
+        signs = _("Call the emergency number at once if you have")
         out.append(Section(result.region.say(signs) if result.region else signs,
                            bullets=tuple(net.get("emergency_signs", ())), id="emergency-signs"))
-        out.append(Section("If it gets worse", paragraphs=(net.get("if_worse", ""),), id="if-worse"))
+        out.append(Section(_("If it gets worse"), paragraphs=(net.get("if_worse", ""),), id="if-worse"))
     return out + later
 
 
 def headline(result: Result) -> str:
     """The recommendation as words that do not rely on colour: 'EMERGENCY: Go to ...'."""
-    return f"{result.outcome.upper().replace('-', ' ')}: {result.title}"
+    return _("{level}: {title}").format(level=level(result.outcome), title=result.title)
 
 
 def to_json(result: Result, *, saved: date | None = None, extra: dict[str, Any] | None = None) -> str:
@@ -118,7 +149,7 @@ def to_json(result: Result, *, saved: date | None = None, extra: dict[str, Any] 
     data = result.to_dict()
     if saved is not None:
         data["date"] = saved.isoformat()
-        data["lang"] = "en"
+        data["lang"] = i18n.current()
     data.update(extra or {})
     return json.dumps(data, ensure_ascii=False, indent=2 if saved else None)
 
@@ -137,17 +168,18 @@ def md(text: str) -> str:
 def to_markdown(result: Result, *, saved: date | None = None) -> str:
     lines = [f"# {md(headline(result))}", "", md(result.advice), ""]
     if result.ended_early:
-        lines += [f"_{md(ENDED_EARLY)}_", ""]
+        lines += [f"_{md(_(ENDED_EARLY))}_", ""]
     for sec in sections(result):
         lines += [f"## {md(sec.heading)}", ""]
         lines += [p for para in sec.paragraphs for p in (md(para), "")]
         if sec.bullets:
             lines += [f"- {md(b)}" for b in sec.bullets] + [""]
     if saved is not None:
-        lines += ["## Your answers", "", f"Date: {saved.isoformat()}", ""]
-        lines += [f"- {md(LABELS[k])}: {md(answer_text(k, v))}" for k, v in shown(result.answers)] + [""]
-        lines += [f"Rules version: {md(result.rules_version)}", ""]
+        heading = _("Your answers")
+        lines += [f"## {md(heading)}", "", md(_("Date: {date}").format(date=saved.isoformat())), ""]
+        lines += [f"- {md(label(k))}: {md(answer_text(k, v))}" for k, v in shown(result.answers)] + [""]
+        lines += [md(_("Rules version: {version}").format(version=result.rules_version)), ""]
         if result.limits:
-            lines += [f"## {LIMITS_HEADING}", ""] + [f"- {md(x)}" for x in result.limits] + [""]
+            lines += [f"## {md(_(LIMITS_HEADING))}", ""] + [f"- {md(x)}" for x in result.limits] + [""]
     lines += [f"_{md(result.disclaimer)}_", ""]
     return "\n".join(lines)
