@@ -14,13 +14,17 @@ them (``.example`` is reserved and never resolves). No patient identity is ever 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
 from spinetriage._version import __version__
+from spinetriage.core import i18n
 from spinetriage.core.answers import Answers
 from spinetriage.core.engine import Result
+from spinetriage.core.i18n import N_, _
 from spinetriage.core.ruleset import PHASES, RuleSet
 from spinetriage.core.vocabulary import (
     CHECKLISTS,
@@ -38,11 +42,13 @@ EXTENSION_URL = f"{BASE}/StructureDefinition"
 UCUM = "http://unitsofmeasure.org"
 #: The checklist answer "none of these apply": an answer, distinct from no answer at all.
 NONE_CODE = "none-of-these"
-NONE_DISPLAY = "None of these"
+NONE_DISPLAY = N_("None of these")
+#: The Questionnaire's title, and what the RiskAssessment assesses.
+TITLE = N_("Spine pain self-triage")
 #: How a person is named where FHIR requires a subject: a display only, identifying no one.
 ANONYMOUS = {"display": "Anonymous: the person who answered (no identity recorded)"}
 #: UCUM codes for how long, as the flags count them (a month is 30 days, a year 365).
-DURATION_UNITS = (("d", "day", "d"), ("wk", "week", "w"), ("mo", "month", "m"), ("a", "year", "y"))
+DURATION_UNITS = (("d", N_("day"), "d"), ("wk", N_("week"), "w"), ("mo", N_("month"), "m"), ("a", N_("year"), "y"))
 RESPONSE_STATUSES = ("completed", "amended", "stopped", "in-progress")
 
 _EXT_OPTION_EXCLUSIVE = "http://hl7.org/fhir/StructureDefinition/questionnaire-optionExclusive"
@@ -50,14 +56,57 @@ _EXT_UNIT_OPTION = "http://hl7.org/fhir/StructureDefinition/questionnaire-unitOp
 _EXT_MIN = "http://hl7.org/fhir/StructureDefinition/minValue"
 _EXT_MAX = "http://hl7.org/fhir/StructureDefinition/maxValue"
 _NOT_SELECTABLE = "http://hl7.org/fhir/concept-properties#notSelectable"
-_LABELS_FALLBACK = {"red_flags": "Warning signs"}
+_LABELS_FALLBACK = {"red_flags": N_("Warning signs")}
+#: R4's extension for a text in another language, on the element of the primitive it translates
+#: (``"_text"`` beside ``"text"``): sub-extensions ``lang`` (valueCode) and ``content`` (valueString).
+TRANSLATION_URL = "http://hl7.org/fhir/StructureDefinition/translation"
+#: The language of the Questionnaire's own texts (its ``language``): the source texts.
+SOURCE_LANGUAGE = i18n.DEFAULT
 _ITEM_TYPES = {"set": "choice", "choice": "choice", "bool": "boolean", "int": "integer"}
 
 
 def _labels() -> dict[str, str]:
+    """The answers' labels in the language in use."""
     from spinetriage.formats.report import LABELS
 
-    return {**_LABELS_FALLBACK, **LABELS}
+    return {k: _(v) for k, v in {**_LABELS_FALLBACK, **LABELS}.items()}
+
+
+@contextmanager
+def _speaking(lang: str) -> Iterator[None]:
+    """The language ``lang`` for a while, then the one in use before."""
+    before = i18n.current()
+    if lang == before:
+        yield
+        return
+    i18n.use(lang)
+    try:
+        yield
+    finally:
+        i18n.use(before)
+
+
+def _translations() -> list[str]:
+    """The languages other than the source one that the Questionnaire carries texts in."""
+    return [lang for lang in i18n.LANGUAGES if lang != SOURCE_LANGUAGE]
+
+
+def _translated(element: dict[str, Any], key: str, texts: dict[str, str]) -> None:
+    """Add ``texts`` ({lang: text}) to ``element[key]`` as R4 translation extensions on ``_key``."""
+    ext = [{"url": TRANSLATION_URL, "extension": [{"url": "lang", "valueCode": lang},
+                                                  {"url": "content", "valueString": text}]}
+           for lang, text in texts.items() if text]
+    if ext and key in element:
+        element["_" + key] = {"extension": ext}
+
+
+def _in_languages(build: Callable[[], Any]) -> dict[str, Any]:
+    """{lang: build()} for every language the Questionnaire carries, the source one included."""
+    out = {}
+    for lang in [SOURCE_LANGUAGE, *_translations()]:
+        with _speaking(lang):
+            out[lang] = build()
+    return out
 
 
 # --- the order of the interview ---------------------------------------------------------
@@ -179,7 +228,7 @@ def _enable_when(earlier: list[str]) -> dict[str, Any]:
     """Asked only when no emergency sign was ticked in an earlier checklist (they end the questions)."""
     by_id = _checklist_by_id()
     conditions = [
-        {"question": cid, "operator": "!=", "answerCoding": coding(sign, RED_FLAGS[sign])}
+        {"question": cid, "operator": "!=", "answerCoding": coding(sign, _(RED_FLAGS[sign]))}
         for cid in earlier for sign in by_id[cid].items if TIERS.get(sign) == "emergency"
     ]
     if not conditions:
@@ -193,13 +242,13 @@ def _question_item(key: str) -> dict[str, Any]:
     if key == "duration_days":
         # how long, with a unit as the flags take it (3d, 2w, 4m, 1y)
         item["type"] = "quantity"
-        item["extension"] = [{"url": _EXT_UNIT_OPTION, "valueCoding": {"system": UCUM, "code": code, "display": name}}
-                             for code, name, _ in DURATION_UNITS]
+        item["extension"] = [{"url": _EXT_UNIT_OPTION, "valueCoding": {"system": UCUM, "code": code, "display": _(name)}}
+                             for code, name, _flag in DURATION_UNITS]
         return item
     item["type"] = _ITEM_TYPES[q.kind]
     if q.kind in ("set", "choice"):
         item["repeats"] = q.kind == "set"
-        item["answerOption"] = [{"valueCoding": coding(v, words)} for v, words in q.choices.items()]
+        item["answerOption"] = [{"valueCoding": coding(v, _(words))} for v, words in q.choices.items()]
     elif q.kind == "int" and q.bounds:
         item["extension"] = [{"url": _EXT_MIN, "valueInteger": q.bounds[0]},
                              {"url": _EXT_MAX, "valueInteger": q.bounds[1]}]
@@ -207,16 +256,36 @@ def _question_item(key: str) -> dict[str, Any]:
 
 
 def _checklist_item(c: Checklist) -> dict[str, Any]:
-    options = [{"valueCoding": coding(sign, RED_FLAGS[sign])} for sign in c.items]
-    options.append({"valueCoding": coding(NONE_CODE, NONE_DISPLAY),
+    options = [{"valueCoding": coding(sign, _(RED_FLAGS[sign]))} for sign in c.items]
+    options.append({"valueCoding": coding(NONE_CODE, _(NONE_DISPLAY)),
                     "extension": [{"url": _EXT_OPTION_EXCLUSIVE, "valueBoolean": True}]})
-    return {"linkId": c.id, "prefix": c.heading, "text": f"{c.heading}. {c.question} (tick all that apply)",
+    text = _("{heading}. {question} (tick all that apply)").format(heading=_(c.heading), question=_(c.question))
+    return {"linkId": c.id, "prefix": _(c.heading), "text": text,
             "type": "choice", "repeats": True, "required": True, "answerOption": options}
 
 
-def questionnaire(rules: RuleSet | None = None) -> dict[str, Any]:
-    """The interview as a Questionnaire, in the order spinetriage asks it."""
-    rules = rules or load_rules()
+def _codings(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """The Codings of an item a person reads: its answer options, its unit options, and those
+    its enableWhen names."""
+    return ([o["valueCoding"] for o in item.get("answerOption", [])]
+            + [e["valueCoding"] for e in item.get("extension", []) if "valueCoding" in e]
+            + [w["answerCoding"] for w in item.get("enableWhen", []) if "answerCoding" in w])
+
+
+def _with_translations(versions: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The source language's item, carrying the other languages' texts of its prefix, text and
+    codings' displays (the items are built alike in every language: same keys, same order)."""
+    item = versions[SOURCE_LANGUAGE]
+    others = {lang: v for lang, v in versions.items() if lang != SOURCE_LANGUAGE}
+    for key in ("prefix", "text"):
+        _translated(item, key, {lang: v.get(key, "") for lang, v in others.items()})
+    for i, code in enumerate(_codings(item)):
+        _translated(code, "display", {lang: _codings(v)[i].get("display", "") for lang, v in others.items()})
+    return item
+
+
+def _items() -> list[dict[str, Any]]:
+    """The Questionnaire's items, in the language in use."""
     by_id = _checklist_by_id()
     items = []
     lists_so_far: list[str] = []
@@ -226,13 +295,22 @@ def questionnaire(rules: RuleSet | None = None) -> dict[str, Any]:
         items.append(item)
         if link in by_id:
             lists_so_far.append(link)
-    return {
+    return items
+
+
+def questionnaire(rules: RuleSet | None = None) -> dict[str, Any]:
+    """The interview as a Questionnaire, in the order spinetriage asks it."""
+    rules = rules or load_rules()
+    versions = _in_languages(lambda: (_(TITLE), _items()))  # one switch of language each, not one per item
+    items = [_with_translations({lang: v[1][i] for lang, v in versions.items()}) for i in range(len(link_ids()))]
+    out = {
         "resourceType": "Questionnaire",
         "id": "spine-pain",
+        "language": SOURCE_LANGUAGE,
         "url": QUESTIONNAIRE_URL,
         "version": rules.version,
         "name": "SpinePainTriage",
-        "title": "Spine pain self-triage",
+        "title": versions[SOURCE_LANGUAGE][0],
         "status": "active",
         "experimental": False,
         "subjectType": ["Patient"],
@@ -242,6 +320,8 @@ def questionnaire(rules: RuleSet | None = None) -> dict[str, Any]:
                         f"{CODESYSTEM_URL}. The url is an identifier, not an address."),
         "item": items,
     }
+    _translated(out, "title", {lang: v[0] for lang, v in versions.items() if lang != SOURCE_LANGUAGE})
+    return out
 
 
 # --- a result as a Bundle -----------------------------------------------------------------
@@ -264,9 +344,9 @@ def _answer_values(key: str, value: Any) -> list[dict[str, Any]]:
     if key == "duration_days":
         return [{"valueQuantity": {"value": value, "unit": "days", "system": UCUM, "code": "d"}}]
     if q.kind == "set":
-        return [{"valueCoding": coding(v, words)} for v, words in q.choices.items() if v in value]
+        return [{"valueCoding": coding(v, _(words))} for v, words in q.choices.items() if v in value]
     if q.kind == "choice":
-        return [{"valueCoding": coding(value, q.choices[value])}]
+        return [{"valueCoding": coding(value, _(q.choices[value]))}]
     if q.kind == "bool":
         return [{"valueBoolean": value}]
     return [{"valueInteger": value}]
@@ -276,6 +356,7 @@ def response(result: Result, when: date | None = None) -> dict[str, Any]:
     """The answers of ``result`` as a QuestionnaireResponse: only the items asked.
 
     ``stopped`` (partly filled out, no more to come) when an emergency ended the questions.
+    Its ``language`` is the language in use: the one the questions were asked and answered in.
     """
     answers = result.answers
     labels = _labels()
@@ -285,14 +366,16 @@ def response(result: Result, when: date | None = None) -> dict[str, Any]:
         if link in asked:
             c = asked[link]
             present = [s for s in c.items if s in (answers.red_flags or ())]
-            values = [{"valueCoding": coding(s, RED_FLAGS[s])} for s in present] or [
-                {"valueCoding": coding(NONE_CODE, NONE_DISPLAY)}]
-            items.append({"linkId": link, "text": f"{c.heading}. {c.question}", "answer": values})
+            values = [{"valueCoding": coding(s, _(RED_FLAGS[s]))} for s in present] or [
+                {"valueCoding": coding(NONE_CODE, _(NONE_DISPLAY))}]
+            text = _("{heading}. {question}").format(heading=_(c.heading), question=_(c.question))
+            items.append({"linkId": link, "text": text, "answer": values})
         elif link in QUESTIONS and getattr(answers, link) is not None:
             items.append({"linkId": link, "text": labels.get(link, link),
                           "answer": _answer_values(link, getattr(answers, link))})
     out: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
+        "language": i18n.current(),
         "questionnaire": f"{QUESTIONNAIRE_URL}|{result.rules_version}",
         "status": "stopped" if result.ended_early else "completed",
     }
@@ -311,7 +394,9 @@ def risk_assessment(result: Result, basis: str | None = None, when: date | None 
     outcome = {"coding": [coding(result.outcome, result.title)], "text": result.title}
     prediction: dict[str, Any] = {"outcome": outcome}
     if result.reasons:
-        prediction["rationale"] = "\n".join(f"{r.text} (Source: {r.source}; rule {r.rule})" for r in result.reasons)
+        prediction["rationale"] = "\n".join(
+            _("{reason} (Source: {source}; rule {rule})").format(reason=r.text, source=r.source, rule=r.rule)
+            for r in result.reasons)
         prediction["extension"] = [
             _extension("reason", extension=[
                 {"url": "rule", "valueCode": r.rule},
@@ -323,26 +408,28 @@ def risk_assessment(result: Result, basis: str | None = None, when: date | None 
     else:
         from spinetriage.formats.report import NO_REASON
 
-        prediction["rationale"] = NO_REASON
+        prediction["rationale"] = _(NO_REASON)
     net = result.safety_net or {}
     notes = [result.disclaimer] if result.disclaimer else []
     if result.phase_text:
         notes.append(result.phase_text)
     if net.get("emergency_signs"):
-        notes.append("Call the emergency number at once if you have: " + "; ".join(net["emergency_signs"]) + ".")
+        notes.append(_("Call the emergency number at once if you have: {signs}.").format(
+            signs="; ".join(net["emergency_signs"])))
     if net.get("if_worse"):
         notes.append(net["if_worse"])
     if result.ended_early:
         from spinetriage.formats.report import ENDED_EARLY
 
-        notes.append(ENDED_EARLY)
-    out: dict[str, Any] = {"resourceType": "RiskAssessment"}
+        notes.append(_(ENDED_EARLY))
+    out: dict[str, Any] = {"resourceType": "RiskAssessment", "language": i18n.current()}
     if result.phase:
         out["extension"] = [_extension("phase", valueCoding=coding(result.phase))]
     out.update({
         "status": "final",
-        "method": {"text": f"spinetriage {__version__}, rules version {result.rules_version}"},
-        "code": {"text": "Spine pain self-triage"},
+        "method": {"text": _("spinetriage {version}, rules version {rules_version}").format(
+            version=__version__, rules_version=result.rules_version)},
+        "code": {"text": _(TITLE)},
         "subject": dict(ANONYMOUS),
     })
     if when is not None:

@@ -77,7 +77,8 @@ _YES = frozenset({"yes", "y", "true"})
 #: What the reader reads in an item, or names and text beside it; anything else is searched for signs.
 _ITEM_KEYS = frozenset({"linkId", "text", "answer", "definition", "id"})
 _BUNDLE_KEYS = frozenset({"resourceType", "id", "type", "entry", "timestamp", "meta"})
-_RESPONSE_KEYS = frozenset({"resourceType", "id", "questionnaire", "status", "authored", "item", "text"})
+_RESPONSE_KEYS = frozenset({"resourceType", "id", "language", "questionnaire", "status", "authored", "item",
+                            "text"})
 _SCALAR_VALUES = frozenset({"valueBoolean", "valueInteger", "valueDecimal"})
 _QUANTITY_KEYS = frozenset({"value", "unit", "system", "code", "comparator"})
 #: Every code of the Questionnaire's answers, as written (other codes are searched for a sign).
