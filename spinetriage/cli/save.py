@@ -30,6 +30,7 @@ from spinetriage.cli.errors import OutputError, UsageError, _cause
 from spinetriage.cli.options import _or
 from spinetriage.cli.terminal import Environment, json_safe, visible
 from spinetriage.core.errors import SpinetriageError
+from spinetriage.core.i18n import _
 
 
 def _output_target(output: str | None, fmt: str | None, force: bool) -> tuple[Path | None, str]:
@@ -38,12 +39,12 @@ def _output_target(output: str | None, fmt: str | None, force: bool) -> tuple[Pa
 
     if output is None:
         if force:
-            raise UsageError("--force only applies with --output FILE")
+            raise UsageError(_("--force only applies with --output FILE"))
         return None, ""
     if output == "-":
         return STDOUT, (fmt or "text").strip().lower()
     if not output or "\0" in output:
-        raise UsageError(f"--output: {output!r} is not a file name")
+        raise UsageError(_("--output: {name} is not a file name").format(name=repr(output)))
     path = Path(output)
     parent = path.parent
     try:
@@ -51,38 +52,43 @@ def _output_target(output: str | None, fmt: str | None, force: bool) -> tuple[Pa
     except FileNotFoundError:
         st = None
         if os.path.islink(path) and not force:
-            raise UsageError(f"--output: {_short(output)!r} is a link to a file that does not exist; "
-                             "choose another name or add --force to replace the link") from None
+            raise UsageError(_("--output: {name} is a link to a file that does not exist; "
+                               "choose another name or add --force to replace the link").format(
+                                   name=repr(_short(output)))) from None
     except OSError as exc:
         raise _bad_output(output, exc) from None
     if st is not None:
         import stat
 
         if stat.S_ISDIR(st.st_mode):
-            raise UsageError(f"--output: {_short(output)!r} is a folder; give a file name")
+            raise UsageError(_("--output: {name} is a folder; give a file name").format(name=repr(_short(output))))
         if not force:
-            raise UsageError(f"--output: {_short(output)!r} already exists; choose another name or add --force to replace it")
+            raise UsageError(_("--output: {name} already exists; choose another name or add --force to replace "
+                               "it").format(name=repr(_short(output))))
     if fmt is None:
         out_format = format_of(path.name)
         if out_format is None:
-            raise UsageError(f"--output: cannot tell the format of {_short(output)!r} from its extension; "
-                             f"use {_or(main_extensions())}, or give --format {'|'.join(FORMATS)}")
+            raise UsageError(_("--output: cannot tell the format of {name} from its extension; "
+                               "use {extensions}, or give --format {formats}").format(
+                                   name=repr(_short(output)), extensions=_or(main_extensions()),
+                                   formats="|".join(FORMATS)))
     else:
         out_format = fmt.strip().lower()
         by_name = format_of(path.name)
         if by_name is not None and by_name != out_format and (out_format, by_name) != ("fhir", "json"):
-            raise UsageError(f"--format {out_format} does not match the file name {_short(output)!r}, which is "
-                             f"for {by_name}; give a name that ends as the format does ({_or(main_extensions())}), "
-                             "or leave --format out")
+            raise UsageError(_("--format {format} does not match the file name {name}, which is for {other}; "
+                               "give a name that ends as the format does ({extensions}), or leave --format "
+                               "out").format(format=out_format, name=repr(_short(output)), other=by_name,
+                                             extensions=_or(main_extensions())))
     if not parent.is_dir():
-        raise UsageError(f"--output: the folder {_short(str(parent))!r} does not exist")
+        raise UsageError(_("--output: the folder {name} does not exist").format(name=repr(_short(str(parent)))))
     name_max = _name_max(parent)
     if len(os.fsencode(path.name)) > name_max:
-        raise UsageError(f"--output: the file name is too long ({len(os.fsencode(path.name))} bytes; "
-                         f"at most {name_max} here)")
+        raise UsageError(_("--output: the file name is too long ({size} bytes; at most {most} here)").format(
+            size=len(os.fsencode(path.name)), most=name_max))
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise UsageError(f"--output: cannot create files in the folder {_short(str(parent))!r} "
-                         "(permission denied or read-only)")
+        raise UsageError(_("--output: cannot create files in the folder {name} "
+                           "(permission denied or read-only)").format(name=repr(_short(str(parent)))))
     if st is None:
         _probe(parent)
     return path, out_format
@@ -97,8 +103,8 @@ def _probe(folder: Path) -> None:
     try:
         os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except OSError as exc:
-        raise UsageError(f"--output: cannot create a file in the folder {_short(str(folder))!r}: "
-                         f"{_cause(exc)}") from None
+        raise UsageError(_("--output: cannot create a file in the folder {name}: {cause}").format(
+            name=repr(_short(str(folder))), cause=_cause(exc))) from None
     with contextlib.suppress(OSError):
         os.unlink(probe)
 
@@ -122,8 +128,9 @@ def _short(text: str, keep: int = 100) -> str:
 def _bad_output(output: str, exc: OSError) -> SpinetriageError:
     cause = _cause(exc)
     if exc.errno in DISK_ERRORS:
-        return OutputError(f"cannot save the report to {_short(output)!r}: {cause}; nothing was saved")
-    return UsageError(f"--output: cannot write {_short(output)!r}: {cause}")
+        return OutputError(_("cannot save the report to {name}: {cause}; nothing was saved").format(
+            name=repr(_short(output)), cause=cause))
+    return UsageError(_("--output: cannot write {name}: {cause}").format(name=repr(_short(output)), cause=cause))
 
 
 def _report_text(result: Any, out_format: str, saved: Any) -> str:
@@ -202,10 +209,11 @@ def _save(result: Any, path: Path, out_format: str, force: bool, e: Environment)
             else:
                 os.link(tmp, path)  # fails if the file appeared meanwhile: never overwrite
         except FileExistsError:
-            raise UsageError(f"--output: {str(path)!r} already exists; add --force to replace it") from None
+            raise UsageError(_("--output: {name} already exists; add --force to replace it").format(
+                name=repr(str(path)))) from None
         except OSError as exc:
             raise _bad_output(str(path), exc) from None
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-    e.stderr.write(visible(f"Saved the report to {path}\n"))
+    e.stderr.write(visible(_("Saved the report to {path}").format(path=path) + "\n"))
