@@ -50,12 +50,6 @@ STOPPED = N_("Your answers point to an emergency, so the questions stop here.")
 #: Shown when the questions are left (Ctrl-C, end of input): no recommendation was given.
 LEFT = N_("If you have any of the emergency signs you were asked about, call your emergency number now.")
 CHECKLIST_HINT = N_("Type the numbers of all that apply (e.g. 1 3), or 0 if none do")
-#: The words a menu's hint offers beside its numbers, as a person of the language in use types them
-#: (in English the values themselves; the answer parser reads the words of every language).
-MENU_WORDS = {
-    "location": N_("neck, mid-back, lower-back"),
-    "radiation": N_("none, arms, legs, arms-and-legs"),
-}
 EMPTY = object()  # the problem of an empty answer: asked again, never a default
 
 Parse = Callable[[str], Any]
@@ -174,8 +168,8 @@ class Prompter:
     def menu(self, key: str, question: str, many: bool) -> Any:
         q = QUESTIONS[key]
         values = list(q.choices)
-        self.options(question, [_(words) for words in q.choices.values()])
-        words = _(MENU_WORDS[key]) if key in MENU_WORDS else ", ".join(values)
+        self.options(question, [_(label) for label in q.choices.values()])
+        words = ", ".join(q.words())  # the ids in English, "cuello, espalda media ..." in Spanish
         if many:
             hint = _("Type one or more numbers (e.g. 1 3) or words: {words}").format(words=words)
             how = _("Type numbers from 1 to {last}, or words: {words}.").format(last=len(values), words=words)

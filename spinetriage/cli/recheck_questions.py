@@ -64,10 +64,11 @@ def recheck_interview(base: type, recheck: Recheck) -> type:
             self.answers = replace(self.answers, duration_days=value)
 
         def ask_course(self) -> None:
-            self.options(course_question(day), [_(words) for words in QUESTIONS["course"].choices.values()])
+            words = ", ".join(QUESTIONS["course"].words())  # better, same, worse (mejor, igual, peor)
+            self.options(course_question(day), [_(label) for label in QUESTIONS["course"].choices.values()])
             value = self.ask(course_question(day), parse_course,
-                             _("Type 1, 2 or 3, or one of the words better, same, worse."),
-                             _("Type a number or a word: better, same, worse"), show_question=False)
+                             _("Type 1, 2 or 3, or one of the words {words}.").format(words=words),
+                             _("Type a number or a word: {words}").format(words=words), show_question=False)
             self.answers = replace(self.answers, course=value)
 
     return RecheckInterview
