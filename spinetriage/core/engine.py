@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, NamedTuple, Sequence
 
+from spinetriage.core import i18n
 from spinetriage.core.answers import Answers
 from spinetriage.core.errors import AnswerError, MissingAnswers, SpinetriageError
 from spinetriage.core.ruleset import RuleSet
@@ -108,23 +109,31 @@ def decide(answers: Answers, rules: RuleSet, errors: Sequence[SpinetriageError] 
 
 
 def build_result(answers: Answers, rules: RuleSet, matched: tuple[int, ...], stopped_early: bool = False) -> Result:
+    """The result of the matching rules, in the words of the language in use (``i18n.current``):
+    the rules' texts in that language when the rules file has them beside it, else its own."""
     outcome = rules.rules[matched[0]].outcome if matched else rules.default
     phase = phase_of(answers.duration_days)
+    words = rules.texts(i18n.current())
+    shown = words.outcomes[outcome.id] if words is not None else outcome
+    reasons = words.reasons if words is not None else None
+    net = words.safety_net if words is not None else rules.safety_net
+    phases = words.phases if words is not None else rules.phases
     return Result(
         outcome=outcome.id,
-        title=outcome.title,
-        advice=outcome.advice,
+        title=shown.title,
+        advice=shown.advice,
         reasons=tuple(
-            Reason(r.id, r.outcome.id, r.reason, r.source) for r in (rules.rules[i] for i in matched)
+            Reason(r.id, r.outcome.id, reasons[r.id] if reasons is not None else r.reason, r.source)
+            for r in (rules.rules[i] for i in matched)
         ),
         phase=phase,
         answers=answers,
         rules_version=rules.version,
-        steps=outcome.steps,
-        safety_net={**rules.safety_net, "if_worse": outcome.if_worse} if outcome.if_worse else rules.safety_net,
-        phase_text=rules.phases.get(phase, {}).get("text") if phase else None,
-        disclaimer=rules.disclaimer,
-        limits=rules.limits,
+        steps=shown.steps,
+        safety_net={**net, "if_worse": shown.if_worse} if shown.if_worse else net,
+        phase_text=phases.get(phase, {}).get("text") if phase else None,
+        disclaimer=words.disclaimer if words is not None else rules.disclaimer,
+        limits=words.limits if words is not None else rules.limits,
         stopped_early=stopped_early,
     )
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from spinetriage.core.answers import Answers
+from spinetriage.core.i18n import DEFAULT as DEFAULT_LANG
 from spinetriage.core.vocabulary import QUESTIONS
 
 if TYPE_CHECKING:
@@ -91,6 +92,22 @@ class Case(NamedTuple):
     col: int = 0
 
 
+class Texts(NamedTuple):
+    """The words a person reads, in a language other than the rules file's own (English): read from
+    the file beside it, ``<stem>.<lang>.yaml`` (``spinetriage.rules.texts``), and checked against it:
+    every outcome, phase, sign, limit and rule has its text there."""
+
+    lang: str
+    file: str
+    outcomes: dict[str, Outcome]  # outcome id -> the outcome with its words in ``lang``
+    phases: dict[str, dict[str, str]]  # phase -> {"text": in ``lang``, "source": as the rules file says}
+    safety_net: dict[str, Any]
+    disclaimer: str
+    limits: tuple[str, ...]
+    reasons: dict[str, str]  # rule id -> its reason in ``lang``
+    stamp: tuple[int, int] = (0, 0)  # the file's modification time and size when read
+
+
 @dataclass
 class RuleSet:
     """A checked, compiled rules file. Rules are kept most urgent first (file order within)."""
@@ -110,6 +127,12 @@ class RuleSet:
     #: Reads and checks the cases when first asked for (the shipped rules' snapshot: a triage
     #: never needs them, and reading them was a twentieth of start-up).
     _read_cases: Callable[[], tuple[Case, ...]] | None = field(default=None, repr=False, compare=False)
+    #: The words in other languages (``texts``), read when first asked for: lang -> Texts, or None
+    #: when the rules file has no file of texts in that language beside it.
+    _texts: dict[str, Texts | None] = field(default_factory=dict, repr=False, compare=False)
+    #: Reads them (``spinetriage.rules.texts.read_sibling``, set by ``load_rules``): a module-level
+    #: function or a partial of one, so that a RuleSet still pickles. None: English only.
+    _read_texts: Callable[[RuleSet, str], Texts | None] | None = field(default=None, repr=False, compare=False)
 
     @property
     def cases(self) -> tuple[Case, ...]:
@@ -117,6 +140,17 @@ class RuleSet:
         if self._read_cases is not None:
             self._cases, self._read_cases = self._read_cases(), None
         return self._cases
+
+    def texts(self, lang: str) -> Texts | None:
+        """The words in ``lang`` (None for English, the rules file's own, or when there are none).
+
+        Raises ``RulesError`` when the file of texts exists but does not fit these rules.
+        """
+        if lang == DEFAULT_LANG:
+            return None
+        if lang not in self._texts:
+            self._texts[lang] = self._read_texts(self, lang) if self._read_texts is not None else None
+        return self._texts[lang]
 
     @property
     def outcome_by_id(self) -> dict[str, Outcome]:

@@ -15,6 +15,8 @@ What lives here:
     schema      the JSON Schema of a rules file
     diff        what a change from one rules file to another moves
     regions     the regions file (emergency numbers and urgent-advice lines), read and checked like rules
+    texts       the rules' words in another language, from the file beside them (spine-pain.es.yaml)
+    texts_checker  such a file checked against the rules it translates
 
 May import: ``spinetriage.core``. Never the records, formats or command line, Typer or Rich.
 Nothing is imported with the package itself: import the module you need.

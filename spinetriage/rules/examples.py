@@ -99,7 +99,15 @@ def can_match(rule: Rule, limit: int = 200_000) -> bool | None:
 
 
 def warnings_for(ruleset: RuleSet) -> list[Problem]:
-    """Rules that can never match, and rules no case exercises (printed; errors with --strict)."""
+    """Rules that can never match, and rules no case exercises (printed; errors with --strict).
+
+    ``rules validate`` asks this after loading; so the files of the rules' texts in other languages
+    beside the rules file (``spine-pain.es.yaml``) are checked here too: a problem in one of them
+    is a ``RulesError`` (exit 3), as a problem in the rules file is.
+    """
+    from spinetriage.rules.texts import check_siblings
+
+    check_siblings(ruleset)
     out = []
     exercised = {rid for o in run_cases(ruleset) for rid in o.matched}
     for rule in ruleset.rules:

@@ -13,8 +13,9 @@ import stat
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
+from spinetriage.core import i18n
 from spinetriage.core.errors import Problem, RulesError
 from spinetriage.core.ruleset import RuleSet
 
@@ -57,7 +58,12 @@ def _load_cached(path: str, mtime_ns: int, size: int) -> RuleSet:
 def load_rules(path: str | os.PathLike[str] | None = None) -> RuleSet:
     """Load and check a rules file (default: the shipped one); compiled once per process.
 
-    Raises ``RulesError`` listing every problem, each with its file, line and column.
+    In a language other than English (``core.i18n.current``) its texts in that language are read
+    too, from the file beside it (``spine-pain.es.yaml``; ``spinetriage.rules.texts``): a result
+    then speaks them. Without such a file the texts stay English, with one note on stderr.
+
+    Raises ``RulesError`` listing every problem, each with its file, line and column (a language
+    file that does not fit the rules is one too).
     """
     target = str(path) if path is not None else str(default_rules_path())
     try:
@@ -65,7 +71,21 @@ def load_rules(path: str | os.PathLike[str] | None = None) -> RuleSet:
     except OSError as exc:
         raise RulesError([Problem(target, 0, 0, f"cannot read the rules file: {exc.strerror or exc}")]) from None
     _check_file(target, st)
-    return _load_cached(target, st.st_mtime_ns, st.st_size)
+    ruleset = _load_cached(target, st.st_mtime_ns, st.st_size)
+    lang = i18n.current()
+    if lang != i18n.DEFAULT and ruleset._read_texts is not None:
+        from spinetriage.rules import texts
+
+        texts.fresh(ruleset, lang)  # checked now: a file that does not fit is a load error
+    return ruleset
+
+
+def _read_texts(ruleset: RuleSet, lang: str, known: Any = None) -> Any:
+    """``RuleSet.texts`` reads with this (``spinetriage.rules.texts.read_sibling``, imported only
+    in a language other than English); module-level, so that a RuleSet still pickles."""
+    from spinetriage.rules import texts
+
+    return texts.read_sibling(ruleset, lang, known)
 
 
 def _check_file(target: str, st: os.stat_result) -> None:
@@ -147,8 +167,9 @@ def _load_path(target: str) -> RuleSet:
         return _load_path_now(target)
 
 
-def _load_path_now(target: str) -> RuleSet:
-    raw = read_rules_bytes(target)
+def decode_rules_bytes(raw: bytes, target: str) -> str:
+    """A rules file's bytes as text (newlines as text mode reads them); ``RulesError`` naming the
+    line and column of a byte that is not UTF-8."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:  # point at the byte, so that it can be found and fixed
@@ -156,7 +177,18 @@ def _load_path_now(target: str) -> RuleSet:
         col = len(raw[raw.rfind(b"\n", 0, exc.start) + 1:exc.start].decode("utf-8", "replace")) + 1
         raise RulesError([Problem(target, line, col, f"not UTF-8 text: the byte {raw[exc.start]:#04x} cannot be read; "
                                   "save the file as UTF-8")]) from None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads it
+    return text.replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads it
+
+
+def _load_path_now(target: str) -> RuleSet:
+    ruleset = _load_path_checked(target)
+    if ruleset._read_texts is None:  # the snapshot sets its own (with the texts it holds)
+        ruleset._read_texts = _read_texts
+    return ruleset
+
+
+def _load_path_checked(target: str) -> RuleSet:
+    text = decode_rules_bytes(read_rules_bytes(target), target)
     snapshot = snapshot_path(target)
     if is_shipped(target) and snapshot.is_file():
         # The shipped rules carry a snapshot of their checked, compiled form (see
@@ -168,7 +200,7 @@ def _load_path_now(target: str) -> RuleSet:
 
         _refuse_forbidden_chars(text, target)
         ruleset = snap.load(snapshot.read_text(encoding="utf-8"), text, target,
-                            lambda: load_rules_text(text, target).cases)
+                            lambda: load_rules_text(text, target).cases, _read_texts)
         if ruleset is not None:
             return ruleset
     return load_rules_text(text, target)
@@ -196,6 +228,14 @@ def _refuse_forbidden_chars(text: str, file: str) -> None:
     raise RulesError(problems)
 
 
+refuse_forbidden_chars = _refuse_forbidden_chars  # for the files of texts beside a rules file (rules.texts)
+
+
+def printable(text: str) -> str:
+    """``text`` (a path given by a person) with its control and bidi characters shown as ``?``."""
+    return _FORBIDDEN_CHARS.sub("?", text)
+
+
 def snapshot_path(rules_path: str | os.PathLike[str]) -> Path:
     """``rules/spine-pain.yaml`` -> ``rules/spine-pain.snapshot.json``."""
     path = Path(rules_path)
@@ -205,7 +245,8 @@ def snapshot_path(rules_path: str | os.PathLike[str]) -> Path:
 def write_snapshot(path: str | os.PathLike[str] | None = None) -> Path:
     """(Re)write the snapshot of a valid rules file, so that starting up skips PyYAML.
 
-    Run after editing the shipped rules (a test fails while the snapshot is stale):
+    Run after editing the shipped rules or their texts in another language (``spine-pain.es.yaml``,
+    held in the snapshot too; a test fails while the snapshot is stale):
     ``python -c "from spinetriage.rules.load import write_snapshot; write_snapshot()"``
     """
     from spinetriage.rules import snapshot
@@ -214,7 +255,7 @@ def write_snapshot(path: str | os.PathLike[str] | None = None) -> Path:
     text = path.read_text(encoding="utf-8").replace("\r\n", "\n").replace("\r", "\n")
     ruleset = load_rules_text(text, str(path))  # raises RulesError with every problem
     target = snapshot_path(path)
-    target.write_text(snapshot.dump(ruleset, text) + "\n", encoding="utf-8")
+    target.write_text(snapshot.dump(ruleset, text) + "\n", encoding="utf-8")  # with the texts beside it
     return target
 
 

@@ -10,6 +10,7 @@ every load, and the example cases are read from the YAML when first asked for. A
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any, Callable
 
 from spinetriage.core.ruleset import Case, Condition, Outcome, Rule, RuleSet, _compile
@@ -43,8 +44,24 @@ def _cond_in(raw: list[Any]) -> Condition:
     return (op, raw[1], frozenset(value) if op in _SETS else tuple(value) if op == "range" else value)
 
 
-def dump(ruleset: RuleSet, text: str) -> str:
-    """The snapshot of a checked RuleSet made from ``text``."""
+def languages(ruleset: RuleSet) -> dict[str, Any]:
+    """The checked texts of every language file beside ``ruleset``'s file, by language (raises
+    ``RulesError`` for one that does not fit): a Spanish triage needs no PyYAML either."""
+    from spinetriage.rules import texts
+    from spinetriage.rules.load import decode_rules_bytes, read_rules_bytes
+
+    out = {}
+    for lang, path in texts.siblings(ruleset.file).items():
+        text = decode_rules_bytes(read_rules_bytes(str(path)), str(path))
+        out[lang] = texts.snapshot_entry(texts.check_text(ruleset, text, str(path), lang), text)
+    return out
+
+
+def dump(ruleset: RuleSet, text: str, langs: dict[str, Any] | None = None) -> str:
+    """The snapshot of a checked RuleSet made from ``text``, with the texts in other languages
+    beside its file (``languages``: each with the text it was made from, so that a change is
+    seen), kept as one JSON text inside it: parsed only in such a language, English skips it."""
+    langs = languages(ruleset) if langs is None else langs
     return json.dumps({
         "format": FORMAT,
         "vocabulary": vocabulary(),
@@ -57,11 +74,17 @@ def dump(ruleset: RuleSet, text: str) -> str:
         "limits": list(ruleset.limits),
         "rules": [[r.id, r.outcome.id, _cond_out(r.condition), r.reason, r.source, r.line, r.col,
                    list(r.when_at), list(r.outcome_at)] for r in ruleset.rules],
+        "languages": json.dumps(langs, ensure_ascii=False, separators=(",", ":")) if langs else "",
     }, ensure_ascii=False, separators=(",", ":"))
 
 
-def load(raw: str, text: str, file: str, read_cases: Callable[[], tuple[Case, ...]]) -> RuleSet | None:
-    """The RuleSet of a snapshot made from exactly ``text`` by this vocabulary, else None."""
+def load(raw: str, text: str, file: str, read_cases: Callable[[], tuple[Case, ...]],
+         read_texts: Callable[..., Any] | None = None) -> RuleSet | None:
+    """The RuleSet of a snapshot made from exactly ``text`` by this vocabulary, else None.
+
+    ``read_texts(ruleset, lang, known)`` reads the texts in another language; ``known`` is the
+    snapshot's (JSON text, parsed only then), used only while that file's text is exactly the one
+    they were made from."""
     try:
         snap = json.loads(raw)
         if snap.get("format") != FORMAT or snap.get("text") != text or snap.get("vocabulary") != vocabulary():
@@ -75,6 +98,7 @@ def load(raw: str, text: str, file: str, read_cases: Callable[[], tuple[Case, ..
             file=file, version=snap["version"], outcomes=outcomes, rules=rules, phases=snap["phases"],
             safety_net=snap["safety_net"], disclaimer=snap["disclaimer"], limits=tuple(snap["limits"]),
             source=Source(file, text), _match=_compile(rules), _cases=None, _read_cases=read_cases,
+            _read_texts=partial(read_texts, known=snap.get("languages") or None) if read_texts else None,
         )
     except (ValueError, KeyError, TypeError, AttributeError, IndexError):
         return None
