@@ -30,7 +30,7 @@ def marked_in_code(tmp_path: Path) -> set[str]:
 
     out = tmp_path / "now.pot"
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "N_",
-                    "-k", "ngettext:1,2", "--omit-header", "-q", "-o", str(out), "."], cwd=ROOT, check=True,
+                    "-k", "ngettext:1,2", "--omit-header", "-o", str(out), "."], cwd=ROOT, check=True,
                    capture_output=True)
     with open(out, "rb") as fp:
         return {m.id for m in read_po(fp) if m.id}
