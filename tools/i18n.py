@@ -5,6 +5,7 @@
     python tools/i18n.py compile      # each .po -> the .mo the program reads (committed, in the wheel)
     python tools/i18n.py check        # what a translator still has to do; exit 1 if anything
     python tools/i18n.py all          # extract, update, compile, check
+    python tools/i18n.py init LANG    # start a new language's .po from the template
 
 Babel (a test dependency) does the work; the catalogs are standard gettext files that Poedit,
 Weblate and Lokalize open. How to add a language: docs/development.md, "Adding a language".
@@ -130,8 +131,19 @@ def check() -> int:
     return 1 if found else 0
 
 
+def init(lang: str) -> None:
+    if po_path(lang).exists():
+        raise SystemExit(f"{po_path(lang)} exists already; use update")
+    extract()
+    pybabel("init", "-i", str(POT), "-d", str(LOCALE), "-D", DOMAIN, "-l", lang, "--no-wrap")
+    tidy(lang)
+
+
 def main(argv: list[str]) -> int:
     what = argv[0] if argv else "all"
+    if what == "init" and len(argv) == 2:
+        init(argv[1])
+        return 0
     if what in ("extract", "all"):
         extract()
     if what in ("update", "all"):
