@@ -29,6 +29,7 @@ from spinetriage.cli.save import STDOUT, _output_target, _save, _today
 from spinetriage.cli.terminal import Environment, env, json_safe, visible
 from spinetriage.core.answers import Answers
 from spinetriage.core.errors import AnswerError, MissingAnswers, RulesError
+from spinetriage.core.i18n import N_, _
 from spinetriage.core.parse import (
     longer_than_life,
     parse_answer,
@@ -43,38 +44,38 @@ from spinetriage.core.vocabulary import QUESTIONS
 def ask(
     location: Optional[List[str]] = typer.Option(
         None, "--location", metavar="WHERE", autocompletion=_completer("location"),
-        help="Where it hurts (repeatable): neck, mid-back, lower-back (or cervical, thoracic, lumbar)."),
+        help=N_("Where it hurts (repeatable): neck, mid-back, lower-back (or cervical, thoracic, lumbar).")),
     # Answers with one value are still collected as lists, and the yes/no answers as two flags,
     # so that the same answer given twice with different values is refused, never "last one wins".
     duration: Optional[List[str]] = typer.Option(
         None, "--duration", metavar="TIME", autocompletion=_choices({"3d": "3 days", "2w": "2 weeks", "4m": "4 months", "1y": "1 year", "0d": "began today"}),
-        help="How long: 3d, 2w, 4m, 1y (or 3 days, 2 weeks ...); 0d = began today."),
+        help=N_("How long: 3d, 2w, 4m, 1y (or 3 days, 2 weeks ...); 0d = began today.")),
     radiation: Optional[List[str]] = typer.Option(
-        None, "--radiation", metavar="WHERE", autocompletion=_completer("radiation"), help="Spreads into limbs: none, arms, legs, arms-and-legs."),
-    recurrent: bool = typer.Option(False, "--recurrent", help="Keeps coming back despite rest or medication."),
-    no_recurrent: bool = typer.Option(False, "--no-recurrent", help="Does not keep coming back."),
-    limits_activities: bool = typer.Option(False, "--limits-activities", help="Limits daily activities or work."),
+        None, "--radiation", metavar="WHERE", autocompletion=_completer("radiation"), help=N_("Spreads into limbs: none, arms, legs, arms-and-legs.")),
+    recurrent: bool = typer.Option(False, "--recurrent", help=N_("Keeps coming back despite rest or medication.")),
+    no_recurrent: bool = typer.Option(False, "--no-recurrent", help=N_("Does not keep coming back.")),
+    limits_activities: bool = typer.Option(False, "--limits-activities", help=N_("Limits daily activities or work.")),
     no_limits_activities: bool = typer.Option(False, "--no-limits-activities",
-                                              help="Does not limit daily activities or work."),
-    age: Optional[List[str]] = typer.Option(None, "--age", metavar="YEARS", help="Age in years, 1-120."),
+                                              help=N_("Does not limit daily activities or work.")),
+    age: Optional[List[str]] = typer.Option(None, "--age", metavar="YEARS", help=N_("Age in years, 1-120.")),
     red_flag: Optional[List[str]] = typer.Option(None, "--red-flag", metavar="ID", help=RED_FLAG_HELP,
                                                  autocompletion=_completer("red_flags")),
-    no_red_flags: bool = typer.Option(False, "--no-red-flags", help="None of the warning signs is present."),
+    no_red_flags: bool = typer.Option(False, "--no-red-flags", help=N_("None of the warning signs is present.")),
     course: Optional[List[str]] = typer.Option(
         None, "--course", metavar="HOW", autocompletion=_completer("course"),
-        help="Since the last check: better, same or worse (optional; spinetriage recheck asks it)."),
+        help=N_("Since the last check: better, same or worse (optional; spinetriage recheck asks it).")),
     fmt: Optional[str] = typer.Option(None, "--format", metavar="FORMAT", autocompletion=_choices(FORMAT_WORDS),
-                                      help="text (default), json, markdown or fhir (a FHIR R4 Bundle)."),
-    no_input: bool = typer.Option(False, "--no-input", help="Never prompt; a missing answer is an error (exit 2)."),
+                                      help=N_("text (default), json, markdown or fhir (a FHIR R4 Bundle).")),
+    no_input: bool = typer.Option(False, "--no-input", help=N_("Never prompt; a missing answer is an error (exit 2).")),
     plain: bool = typer.Option(
-        False, "--plain", help="Plain text for screen readers and braille displays: no boxes, bullets or colour "
-                               "(also when TERM=dumb)."),
-    rules: Optional[str] = typer.Option(None, "--rules", metavar="PATH", help="Use this rules file instead of the shipped one."),
+        False, "--plain", help=N_("Plain text for screen readers and braille displays: no boxes, bullets or colour "
+                                  "(also when TERM=dumb).")),
+    rules: Optional[str] = typer.Option(None, "--rules", metavar="PATH", help=N_("Use this rules file instead of the shipped one.")),
     output: Optional[str] = typer.Option(
         None, "--output", "-o", metavar="FILE",
-        help="Also save the report with your answers and the date (format by --format or by "
-             ".md/.json/.txt/.html/.fhir.json; .html is a page to print; - writes it to stdout)."),
-    force: bool = typer.Option(False, "--force", help="With --output: replace an existing file."),
+        help=N_("Also save the report with your answers and the date (format by --format or by "
+                ".md/.json/.txt/.html/.fhir.json; .html is a page to print; - writes it to stdout).")),
+    force: bool = typer.Option(False, "--force", help=N_("With --output: replace an existing file.")),
     region: Optional[str] = typer.Option(None, "--region", metavar="CODE", help=REGION_HELP),
     lang: Optional[str] = typer.Option(None, "--lang", metavar="LANG", help=LANG_HELP),
 ) -> None:
@@ -123,7 +124,8 @@ def ask(
     if errors:
         decide(answers, ruleset, errors)  # raises the first error unless an emergency sign decides
         for error in errors:
-            e.stderr.write(visible(f"{PROG}: warning: {error} (ignored: an emergency sign decides the result)\n"))
+            e.stderr.write(visible(_("{prog}: warning: {error} (ignored: an emergency sign decides the result)").format(
+                prog=PROG, error=error) + "\n"))
     matched = matching(answers, ruleset)
     if held is not None and not ruleset.is_top(matched):
         raise held
@@ -199,8 +201,8 @@ def answers_from_flags(location: Any, duration: Any, radiation: Any, recurrent: 
     errors: list[UsageError] = []
     if red_flag and no_red_flags:
         # An error, but the signs given still count: an emergency sign among them decides (with a warning).
-        errors.append(UsageError("--red-flag and --no-red-flags cannot be given together; give the signs that "
-                                 "are present with --red-flag, or --no-red-flags if none is"))
+        errors.append(UsageError(_("--red-flag and --no-red-flags cannot be given together; give the signs that "
+                                   "are present with --red-flag, or --no-red-flags if none is")))
         no_red_flags = False
     given = {
         "location": location or None, "duration_days": duration, "radiation": radiation,
@@ -224,8 +226,9 @@ def answers_from_flags(location: Any, duration: Any, radiation: Any, recurrent: 
     age_years, days = values.get("age"), values.get("duration_days")
     if age_years is not None and days is not None and longer_than_life(days, age_years):
         del values["age"], values["duration_days"]
-        errors.append(UsageError(f"--duration {_said(duration)} and --age {_said(age)} contradict each other: the pain "
-                                 "cannot have lasted longer than the person has lived; check both"))
+        errors.append(UsageError(_("--duration {duration} and --age {age} contradict each other: the pain "
+                                   "cannot have lasted longer than the person has lived; check both").format(
+                                       duration=_said(duration), age=_said(age))))
     return Answers(**values), errors
 
 
@@ -243,9 +246,11 @@ def _single(key: str, given: list[Any]) -> Any:
     if len(set(parsed)) > 1:
         flag = QUESTIONS[key].flag
         if isinstance(parsed[0], bool):
-            raise UsageError(f"{flag} and --no-{flag[2:]} contradict each other; give one of them")
+            raise UsageError(_("{flag} and {no_flag} contradict each other; give one of them").format(
+                flag=flag, no_flag=f"--no-{flag[2:]}"))
         shown = ", ".join(repr(v) for v in dict.fromkeys(given))
-        raise UsageError(f"{flag} given more than once with different values ({shown}); give it once")
+        raise UsageError(_("{flag} given more than once with different values ({values}); give it once").format(
+            flag=flag, values=shown))
     return parsed[0]
 
 

@@ -9,9 +9,13 @@ from typing import Any, Callable
 from typer.core import TyperCommand
 
 from spinetriage.cli.errors import UsageError
+from spinetriage.core.i18n import N_, _
 from spinetriage.core.vocabulary import QUESTIONS
 
-ASK_HELP = """Ask the triage questions and print one recommendation.
+# The help texts are marked with N_ (this module is imported before the language is chosen) and
+# translated when the help is shown (``AskCommand.format_help``). A command's help ends without a
+# newline: Typer stores it through inspect.cleandoc, and the catalog is looked up with that text.
+ASK_HELP = N_("""Ask the triage questions and print one recommendation.
 
 Answers not given as flags are asked at prompts when this runs in a terminal.
 With --no-input, or without a terminal, every answer must be given as a flag
@@ -23,16 +27,15 @@ Examples:
   spinetriage ask --location lower-back \\
     --duration 6w --radiation legs \\
     --no-recurrent --limits-activities \\
-    --age 42 --no-red-flags --format json
-"""
+    --age 42 --no-red-flags --format json""")
 
 MISSING_FLAG = {
     "recurrent": "--recurrent/--no-recurrent",
     "limits_activities": "--limits-activities/--no-limits-activities",
     "red_flags": "--red-flag ID/--no-red-flags",
 }
-RED_FLAG_HELP = ("A warning sign that is present (repeatable, or comma-separated); the IDs are below. "
-                 "An emergency sign gives the emergency result at once.")
+RED_FLAG_HELP = N_("A warning sign that is present (repeatable, or comma-separated); the IDs are below. "
+                   "An emergency sign gives the emergency result at once.")
 
 # --- shell completion of values (bash, zsh, fish: spinetriage --install-completion) --------------
 
@@ -70,30 +73,50 @@ def _choices(words: dict[str, str]) -> Callable[[str], list[tuple[str, str]]]:
 
 
 class AskCommand(TyperCommand):
-    """``ask --help`` ends with every red-flag id, by tier, compactly (the words of each are one
-    command away: ``spinetriage rules questionnaire``, and in docs/scripting.md); built only when shown."""
+    """``ask --help`` in the language in use, ending with every red-flag id, by tier, compactly (the
+    words of each are one command away: ``spinetriage rules questionnaire``, and in
+    docs/scripting.md); built only when shown.
+
+    The command's and its options' help texts are the English ones (marked for the catalog) and
+    are translated here, when the help is shown: the texts do not depend on when the command's
+    module was imported. Click's own words ("Usage:", "Options", "Show this message and exit.")
+    are Click's and stay English.
+    """
 
     TIER_HEADINGS = (
-        ("emergency", "Emergency signs"),
-        ("urgent", "Urgent signs"),
-        ("risk", "Risk factors"),
+        ("emergency", N_("Emergency signs")),
+        ("urgent", N_("Urgent signs")),
+        ("risk", N_("Risk factors")),
     )
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        texts = [(item, item.help) for item in (self, *self.params) if getattr(item, "help", None)]
+        try:
+            for item, text in texts:
+                item.help = _(text)
+            super().format_help(ctx, formatter)
+        finally:
+            for item, text in texts:
+                item.help = text
 
     def format_epilog(self, ctx: Any, formatter: Any) -> None:
         super().format_epilog(ctx, formatter)
         from spinetriage.core.vocabulary import RED_FLAGS, TIERS
 
-        with formatter.section("Red-flag IDs (what each means: docs/scripting.md, or the README)"):
+        with formatter.section(_("Red-flag IDs (what each means: docs/scripting.md, or the README)")):
             for tier, heading in self.TIER_HEADINGS:
-                formatter.write_text(f"{heading}: " + ", ".join(sign for sign in RED_FLAGS if TIERS[sign] == tier))
+                formatter.write_text(f"{_(heading)}: " + ", ".join(sign for sign in RED_FLAGS if TIERS[sign] == tier))
 
 
 def _choice(flag: str, value: str, accepted: tuple[str, ...]) -> str:
     word = value.strip().lower()
     if word not in accepted:
-        raise UsageError(f"{flag}: {value!r} is not accepted; accepted: {', '.join(accepted)}")
+        raise UsageError(_("{flag}: {value} is not accepted; accepted: {accepted}").format(
+            flag=flag, value=repr(value), accepted=", ".join(accepted)))
     return word
 
 
 def _or(words: list[str]) -> str:
-    return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else "".join(words)
+    if len(words) < 2:
+        return "".join(words)
+    return _("{some} or {last}").format(some=", ".join(words[:-1]), last=words[-1])

@@ -22,8 +22,10 @@ from spinetriage.cli.errors import PROG, UsageError, _guard
 from spinetriage.cli.options import AskCommand
 from spinetriage.cli.terminal import env, visible
 from spinetriage.core.errors import MissingAnswers
+from spinetriage.core.i18n import N_, _
 
-RECHECK_HELP = """Re-check a report saved earlier: what changed, and what to do now.
+#: Translated when the help is shown (``AskCommand.format_help``), like every help text of ask.
+RECHECK_HELP = N_("""Re-check a report saved earlier: what changed, and what to do now.
 
 REPORT is a JSON report saved with ask --output FILE.json (or the output of
 ask --format json, kept in a file). Only what can change is asked again: every
@@ -42,8 +44,7 @@ is asked again.
 Examples:
   spinetriage recheck report.json
   spinetriage recheck report.json --no-input \\
-    --course worse --format json
-"""
+    --course worse --format json""")
 
 #: ask's answer flags (its parameter names) for each answer.
 ANSWER_PARAMS = {
@@ -67,10 +68,13 @@ def recheck(report: str, today: Optional[str], **options: Any) -> None:
     try:
         plan.earlier = since.read_report(report, day, ruleset)
     except OSError as exc:
-        raise UsageError(f"cannot read the report {visible(report)!r}: {exc.strerror or exc}") from None
+        raise UsageError(_("cannot read the report {report}: {reason}").format(
+            report=repr(visible(report)), reason=exc.strerror or exc)) from None
     except since.ReportProblem as exc:
-        plan.problem = f"the report {visible(report)!r} cannot be re-checked: {exc}"
-        e.stderr.write(f"{PROG}: {plan.problem}; every question is asked again.\n")
+        plan.problem = _("the report {report} cannot be re-checked: {reason}").format(report=repr(visible(report)),
+                                                                                     reason=exc)
+        e.stderr.write(_("{prog}: {problem}; every question is asked again.").format(prog=PROG, problem=plan.problem)
+                       + "\n")
     if plan.earlier is not None:
         carried = dict(since.earlier_flags(plan.earlier))
         for key, names in ANSWER_PARAMS.items():
@@ -86,8 +90,8 @@ def recheck(report: str, today: Optional[str], **options: Any) -> None:
         except MissingAnswers as exc:
             if plan.problem is None:
                 raise
-            raise UsageError(f"{plan.problem}; without it every answer is needed as a flag: "
-                             f"{', '.join(exc.fields)}") from None
+            raise UsageError(_("{problem}; without it every answer is needed as a flag: {flags}").format(
+                problem=plan.problem, flags=", ".join(exc.fields))) from None
 
 
 def _day(text: Optional[str]) -> date:
@@ -98,7 +102,8 @@ def _day(text: Optional[str]) -> date:
             raise ValueError
         return date.fromisoformat(text)
     except ValueError:
-        raise UsageError(f"--today: {visible(text)!r} is not a day; accepted: YYYY-MM-DD, e.g. 2026-12-02") from None
+        raise UsageError(_("--today: {value} is not a day; accepted: YYYY-MM-DD, e.g. 2026-12-02").format(
+            value=repr(visible(text)))) from None
 
 
 def _never_the_report(report: str, output: Optional[str]) -> None:
@@ -110,8 +115,8 @@ def _never_the_report(report: str, output: Optional[str]) -> None:
     except OSError:
         same = os.path.abspath(report) == os.path.abspath(output)
     if same:
-        raise UsageError(f"--output: {visible(output)!r} is the earlier report, which a re-check never "
-                         "changes; choose another name")
+        raise UsageError(_("--output: {file} is the earlier report, which a re-check never changes; "
+                           "choose another name").format(file=repr(visible(output))))
 
 
 def _signature() -> inspect.Signature:
@@ -119,11 +124,11 @@ def _signature() -> inspect.Signature:
     asks = inspect.signature(ask, eval_str=True).parameters.values()
     first = [
         inspect.Parameter("report", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=str,
-                          default=typer.Argument(..., metavar="REPORT", help="A JSON report saved earlier.")),
+                          default=typer.Argument(..., metavar="REPORT", help=N_("A JSON report saved earlier."))),
         inspect.Parameter("today", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Optional[str],
                           default=typer.Option(None, "--today", metavar="YYYY-MM-DD",
-                                               help="The day of the re-check (default: today); for tests "
-                                                    "and for a report re-checked later.")),
+                                               help=N_("The day of the re-check (default: today); for tests "
+                                                       "and for a report re-checked later."))),
     ]
     return inspect.Signature(first + [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in asks])
 
