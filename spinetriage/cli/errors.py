@@ -23,6 +23,7 @@ from spinetriage.core.errors import (
     RulesError,
     SpinetriageError,
 )
+from spinetriage.core.i18n import N_, _
 
 PROG = "spinetriage"
 
@@ -72,7 +73,11 @@ def _report_rules_error(exc: RulesError, stream: IO[str]) -> None:
         _print_problem(problem, texts.get(problem.file, ""), stream)
     errors = sum(1 for p in exc.problems if p.severity == "error")
     if errors:
-        stream.write(f"{PROG}: {getattr(exc, 'what', 'the rules file')} cannot be used: {errors} problem{'s' if errors != 1 else ''}\n")
+        what = getattr(exc, "what", None)
+        what = _(what) if what else _("the rules file")
+        message = (_("{prog}: {what} cannot be used: {count} problem") if errors == 1
+                   else _("{prog}: {what} cannot be used: {count} problems"))
+        stream.write(message.format(prog=PROG, what=what, count=errors) + "\n")
 
 
 class OutputError(SpinetriageError):
@@ -81,19 +86,20 @@ class OutputError(SpinetriageError):
     exit_code = ExitCode.FAILURE
 
 
-#: Causes of a failed write, in words (errno -> cause).
+#: Causes of a failed write, in words (errno -> cause), translated where shown.
 WRITE_CAUSES = {
-    errno.EPIPE: "it was closed before everything was written (broken pipe)",
-    errno.EBADF: "it is closed",
-    errno.ENOSPC: "no space left on the device",
-    errno.EDQUOT: "the disk quota is used up",
-    errno.EFBIG: "the file is too large",
-    errno.EIO: "an input/output error of the device",
+    errno.EPIPE: N_("it was closed before everything was written (broken pipe)"),
+    errno.EBADF: N_("it is closed"),
+    errno.ENOSPC: N_("no space left on the device"),
+    errno.EDQUOT: N_("the disk quota is used up"),
+    errno.EFBIG: N_("the file is too large"),
+    errno.EIO: N_("an input/output error of the device"),
 }
 
 
 def _cause(exc: OSError) -> str:
-    return WRITE_CAUSES.get(exc.errno or 0) or str(exc.strerror or exc).lower()
+    cause = WRITE_CAUSES.get(exc.errno or 0)
+    return _(cause) if cause else str(exc.strerror or exc).lower()
 
 
 def _silence_stdout() -> None:
@@ -113,9 +119,9 @@ def stdout_failed(exc: OSError, result: Any = None) -> OutputError:
     from spinetriage.formats.report import headline
 
     _silence_stdout()
-    message = f"cannot write to standard output: {_cause(exc)}"
+    message = _("cannot write to standard output: {cause}").format(cause=_cause(exc))
     if result is not None:
-        message += f"; the recommendation was: {headline(result)}"
+        message = _("{message}; the recommendation was: {headline}").format(message=message, headline=headline(result))
     return OutputError(message)
 
 
@@ -139,8 +145,8 @@ def _handle(exc: BaseException, e: Environment) -> int:
         _report_rules_error(exc, err)
         return ExitCode.RULES
     if isinstance(exc, MissingAnswers):
-        err.write(f"{PROG}: missing answers: {', '.join(exc.fields)} "
-                  "(give them as flags, or run in a terminal without --no-input to be asked)\n")
+        err.write(_("{prog}: missing answers: {flags} (give them as flags, or run in a terminal without "
+                    "--no-input to be asked)").format(prog=PROG, flags=", ".join(exc.fields)) + "\n")
         return ExitCode.USAGE
     if isinstance(exc, SpinetriageError):
         err.write(f"{PROG}: {exc}\n")
@@ -150,9 +156,10 @@ def _handle(exc: BaseException, e: Environment) -> int:
         if signum is not None and signum != signal.SIGINT:
             from spinetriage.records.stopping import signal_name
 
-            err.write(f"\n{PROG}: stopped by {signal_name(signum)}; nothing saved\n")
+            err.write("\n" + _("{prog}: stopped by {signal}; nothing saved").format(prog=PROG, signal=signal_name(signum))
+                      + "\n")
             return 128 + signum
-        err.write(f"\n{PROG}: stopped; nothing saved\n")
+        err.write("\n" + _("{prog}: stopped; nothing saved").format(prog=PROG) + "\n")
         return ExitCode.INTERRUPTED
     if isinstance(exc, OSError) and exc.errno in WRITE_CAUSES:  # writing stdout: the only stream not named
         err.write(f"{PROG}: {stdout_failed(exc)}\n")
@@ -162,13 +169,13 @@ def _handle(exc: BaseException, e: Environment) -> int:
         return ExitCode.USAGE
     if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # Click's usage errors
         ctx = getattr(exc, "ctx", None)
-        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        hint = " " + _("(see '{command} --help')").format(command=ctx.command_path) if ctx is not None else ""
         err.write(f"{PROG}: {exc.format_message()}{hint}\n")
         return int(exc.exit_code)
     if os.environ.get("SPINETRIAGE_DEBUG"):
         traceback.print_exception(exc, file=err)  # frames only, never locals
-    err.write(f"{PROG}: internal error ({type(exc).__name__}); "
-              "set SPINETRIAGE_DEBUG=1 to see where, and please report it\n")
+    err.write(_("{prog}: internal error ({name}); set SPINETRIAGE_DEBUG=1 to see where, and please report "
+                "it").format(prog=PROG, name=type(exc).__name__) + "\n")
     return ExitCode.FAILURE
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import NamedTuple
 
+from spinetriage.core.i18n import _
+
 
 class ExitCode(IntEnum):
     """Exit codes of the public contract (``shared/CONTRACT.md``)."""
@@ -44,7 +46,9 @@ class AnswerError(SpinetriageError, ValueError):
         self.field = field
         self.value = value
         self.accepted = accepted
-        self.problem = problem or f"{value!r} is not accepted"
+        # In the language in use: English for the library and batch (they never switch), the
+        # person's for ask and recheck. The other messages here are for scripts and rules authors.
+        self.problem = problem or _("{value} is not accepted").format(value=repr(value))
         super().__init__(self.describe(field))
 
     def describe(self, label: str) -> str:
