@@ -3,6 +3,8 @@
 What lives here:
     vocabulary  each answer, its values and words; the red-flag ids in their tiers; the checklists
     parse       text to an answer's value (the one parser of flags, prompts, batch and the library)
+    near        near misses: typography folded, lists in a cell, "did you mean" (English or Spanish)
+    words       the words typed beside the ids, English and Spanish (yes/no, none, places, spread, course)
     answers     Answers, and AnswerParser, which reads a whole record into them
     ruleset     the compiled rules: outcomes, rules, cases; conditions evaluated and compiled
     engine      evaluate answers against a RuleSet: the outcome, its reasons, the safety net

@@ -7,156 +7,51 @@ is not one.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from itertools import islice
 from typing import Any
 
 from spinetriage.core.errors import AnswerError
+from spinetriage.core.i18n import N_, _
+from spinetriage.core.near import (  # noqa: F401 - fold_text, valid_signs: read from here too
+    _suggest,
+    _word,
+    did_you_mean,
+    fold_text,
+    split_items,
+    valid_signs,
+)
 from spinetriage.core.vocabulary import (
     _DURATION,
+    ANSWER_UNITS,
     DURATION_ACCEPTED,
     MAX_DURATION_DAYS,
     QUESTIONS,
-    UNITS,
     Question,
+)
+from spinetriage.core.words import (  # noqa: F401 - NONE_WORDS, TYPED_WORDS, typed_word: read from here too
+    AGE_YEARS,
+    NO,
+    NO_SIGNS,
+    NONE_WORDS,
+    SPANISH_WORDS,
+    TYPED_WORDS,
+    YES,
+    ZERO_WITH_OTHERS,
+    plain,
+    typed_value,
+    typed_word,
 )
 
 # --- parsing ----------------------------------------------------------------------------
-
-
-def _word(text: str) -> str:
-    return "-".join(text.strip().lower().replace("_", " ").split())
-
-
-#: What Word, Excel and web pages put into a typed id: their dashes and minus for "-", their
-#: no-break spaces for " ", and the invisible characters (zero-width space, joiners, word joiner,
-#: soft hyphen, byte-order mark) for nothing.
-_FOLD = {
-    **{c: "-" for c in (0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212, 0xFE58, 0xFE63, 0xFF0D)},
-    **{c: " " for c in (0x00A0, 0x2007, 0x202F)},
-    **{c: None for c in (0x200B, 0x200C, 0x200D, 0x2060, 0x00AD, 0xFEFF)},
-}
-
-
-def fold_text(text: str) -> str:
-    """``text`` with typographic dashes as ``-``, no-break spaces as spaces and invisible
-    characters removed. The parser never accepts a folded value silently: it suggests it
-    ("did you mean"), and an emergency sign read this way still decides (``valid_signs``)."""
-    return text.translate(_FOLD) if not text.isascii() else text
-
-
-def _near(text: str) -> str:
-    """``text`` as an id once folded, with any run of dashes, spaces and underscores as one ``-``."""
-    return "-".join(w for w in re.split(r"[-\s_]+", fold_text(text).lower()) if w)
-
-
-_MAX_TEXTS = 1000  # texts looked at in one value when rescuing signs from it
-_NO = frozenset({"no", "n", "false", "0", "none", ""})
-
-
-def _texts_in(value: Any, depth: int = 0, seen: list[int] | None = None) -> Iterator[str]:
-    """Every text in ``value``, however it is wrapped: text (split like a list cell), bytes,
-    nested lists, tuples and sets, numpy arrays, and mappings (their text values, and each key
-    whose value is not an explicit no: ``{"chest-pain": True}``). Bounded in depth and count."""
-    seen = [0] if seen is None else seen
-    if seen[0] >= _MAX_TEXTS or depth > 32:
-        return
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        value = bytes(value).decode("utf-8", "replace")
-    if isinstance(value, str):
-        for item in split_items(value) or ([value] if value.strip() else []):
-            seen[0] += 1
-            yield item
-        return
-    if hasattr(value, "tolist") and not isinstance(value, Mapping):
-        try:
-            value = value.tolist()  # a numpy array or pandas Series
-        except Exception:  # noqa: BLE001 - not one after all
-            return
-    if isinstance(value, Mapping):
-        for key, item in islice(value.items(), _MAX_TEXTS):
-            said_no = item is False or (isinstance(item, str) and item.strip().lower() in _NO) or (
-                type(item) is int and item == 0)
-            if not said_no and isinstance(key, (str, bytes)):
-                yield from _texts_in(key, depth + 1, seen)
-            if isinstance(item, (str, bytes, list, tuple, set, frozenset, Mapping)):
-                yield from _texts_in(item, depth + 1, seen)
-        return
-    if isinstance(value, (list, tuple, set, frozenset)):
-        for item in value:
-            if seen[0] >= _MAX_TEXTS:
-                return
-            yield from _texts_in(item, depth + 1, seen)
-
-
-def _known(question: "Question") -> dict[str, str]:
-    return {**{c: c for c in question.choices}, **question.aliases}
-
-
-def _suggest(question: "Question", value: Any) -> str:
-    """`` (did you mean ...?)`` for a value that is not accepted, or ``""``.
-
-    A value that is an accepted one once folded (a typographic dash, an invisible character),
-    decoded (bytes) or unwrapped (a nested list, a mapping) is named with what was wrong with
-    it; otherwise the closest values by spelling, or the values the word is part of
-    (``chest`` -> ``chest-pain``).
-    """
-    known = _known(question)
-    if not isinstance(value, str):
-        try:
-            texts = list(_texts_in(value))
-        except Exception:  # noqa: BLE001 - an odd object: no suggestion
-            return ""
-        what = ("bytes, not text" if isinstance(value, (bytes, bytearray, memoryview))
-                else "a mapping, not a list of ids" if isinstance(value, Mapping)
-                else "a list inside the list" if isinstance(value, (list, tuple, set, frozenset))
-                else f"a {type(value).__name__}, not text")
-        found = list(dict.fromkeys(known[w] for w in map(_near, texts) if w in known))
-        if not found:
-            near = _suggest(question, texts[0]) if len(texts) == 1 else ""
-            return near[:-1] + f" it is {what})" if near else ""
-        shown = repr(found[0]) if len(found) == 1 else repr(found)
-        return f" (did you mean {shown}? it is {what})"
-    if len(value) <= 100 and QUESTIONS.get(question.key) is question:
-        return _suggest_text(question.key, value)  # the same few mistakes, again and again in a batch
-    return _suggest_word(question, value)
-
-
-@lru_cache(maxsize=1024)  # keys are at most 100 characters long (see _suggest)
-def _suggest_text(key: str, value: str) -> str:
-    return _suggest_word(QUESTIONS[key], value)
-
-
-def _suggest_word(question: "Question", value: str) -> str:
-    known = _known(question)
-    folded = _near(value)
-    if folded in known and folded != _word(value):
-        if fold_text(value) == value:
-            return f" (did you mean {known[folded]!r}?)"
-        return (f" (did you mean {known[folded]!r}? it is written with a typographic dash, a no-break space "
-                "or an invisible character)")
-    if len(value) > 100:
-        return ""
-    import difflib  # only on a mistake
-
-    close = difflib.get_close_matches(folded, list(question.choices), n=1, cutoff=0.75)
-    if not close and len(folded) >= 3:
-        close = [c for c in question.choices if folded in c.split("-") or c.startswith(folded)]
-        if len(close) > 3:
-            close = []
-    if not close:
-        return ""
-    if len(close) == 1:
-        return f" (did you mean {close[0]!r}?)"
-    return f" (did you mean {', '.join(map(repr, close[:-1]))} or {close[-1]!r}?)"
 
 
 def show(value: Any, limit: int = 60) -> str:
     """``repr(value)`` for a message: shortened, and safe for any value (a number with thousands
     of digits cannot be turned into text; a broken ``__repr__`` must not hide the real problem)."""
     if type(value) is int and not -10**limit < value < 10**limit:
-        return f"a number with {len(hex(value)) * 1.2:.0f}+ digits"  # no str(): the int-str limit
+        # no str(): the int-str limit
+        return _("a number with {count}+ digits").format(count=f"{len(hex(value)) * 1.2:.0f}")
     try:
         text = repr(value)
     except Exception:  # noqa: BLE001 - any object a library caller passes
@@ -178,46 +73,56 @@ def is_blank(value: Any) -> bool:
 
 def parse_duration(text: Any) -> int:
     """``"3w"`` -> 21 days; see ``_parse_duration_text``. Anything but text is refused."""
-    if not isinstance(text, str):
-        raise AnswerError("duration", text, DURATION_ACCEPTED, f"{show(text)} is not a duration")
-    if len(text) > 40:  # never a duration; kept out of the cache (bounded by size, not only count)
-        raise AnswerError("duration", text, DURATION_ACCEPTED, f"{show(text)} is not a duration")
+    if not isinstance(text, str) or len(text) > 40:  # > 40: never a duration; kept out of the cache
+        raise _not_duration(text, _("{value} is not a duration"), show(text))
     return _parse_duration_text(text)
+
+
+def _not_duration(text: Any, problem: str, value: str, unit: str = "") -> AnswerError:
+    return AnswerError("duration", text, _(DURATION_ACCEPTED), problem.format(value=value, unit=unit))
 
 
 @lru_cache(maxsize=4096)  # keys are at most 40 characters long (see parse_duration)
 def _parse_duration_text(text: str) -> int:
-    """``"3w"`` -> 21 days. Accepts ``3d 2w 4m 1y`` and ``3 days``/``2 weeks``/... forms.
+    """``"3w"`` -> 21 days. Accepts ``3d 2w 4m 1y`` and ``3 days``/``2 weeks``/... forms, and the
+    Spanish ones in every language: ``3 días``, ``2 semanas``, ``4 meses``, ``1 año`` and ``3d 2s
+    4m 1a`` (``vocabulary.SPANISH_UNITS``; accents and case do not matter).
 
     Raises AnswerError for no unit, an unknown unit, a negative or fractional number,
     or more than 100 years.
     """
     m = _DURATION.fullmatch(text)
     if not m:
-        raise AnswerError("duration", text, DURATION_ACCEPTED, f"{text!r} is not a duration")
+        raise _not_duration(text, _("{value} is not a duration"), repr(text))
     sign, number, unit = m.groups()
     if sign == "-":
-        raise AnswerError("duration", text, DURATION_ACCEPTED, f"{text!r} is negative")
+        raise _not_duration(text, _("{value} is negative"), repr(text))
     if "." in number or "," in number:
-        raise AnswerError("duration", text, DURATION_ACCEPTED, f"{text!r} is not a whole number")
+        raise _not_duration(text, _("{value} is not a whole number"), repr(text))
     if not unit:
-        raise AnswerError("duration", text, DURATION_ACCEPTED, f"{text!r} has no unit")
-    days_per = UNITS.get(unit.lower())
+        raise _not_duration(text, _("{value} has no unit"), repr(text))
+    days_per = ANSWER_UNITS.get(plain(unit.lower()))
     if days_per is None:
-        raise AnswerError("duration", text, DURATION_ACCEPTED, f"{unit!r} in {text!r} is not a unit")
+        raise _not_duration(text, _("{unit} in {value} is not a unit"), repr(text), repr(unit))
     days = int(number) * days_per
     if days > MAX_DURATION_DAYS:
-        raise AnswerError("duration", text, DURATION_ACCEPTED, f"{text!r} is more than 100 years")
+        raise _not_duration(text, _("{value} is more than 100 years"), repr(text))
     return days
 
 
 def format_duration(days: int) -> str:
-    """21 -> '3 weeks'; for people reading a summary."""
-    for unit, size in (("year", 365), ("month", 30), ("week", 7)):
+    """21 -> '3 weeks'; for people reading a summary (in the language in use: '3 semanas')."""
+    for one, many, size in _SIZES:
         if days >= size and days % size == 0:
             n = days // size
-            return f"{n} {unit}{'s' if n != 1 else ''}"
-    return "began today" if days == 0 else f"{days} day{'s' if days != 1 else ''}"
+            return _(one if n == 1 else many).format(count=n)
+    if days == 0:
+        return _("began today")
+    return _(_SIZES[-1][0] if days == 1 else _SIZES[-1][1]).format(count=days)
+
+
+_SIZES = ((N_("{count} year"), N_("{count} years"), 365), (N_("{count} month"), N_("{count} months"), 30),
+          (N_("{count} week"), N_("{count} weeks"), 7), (N_("{count} day"), N_("{count} days"), 1))
 
 
 def parse_choice(question: Question, value: Any) -> str:
@@ -227,26 +132,11 @@ def parse_choice(question: Question, value: Any) -> str:
             return word
         if word in question.aliases:
             return question.aliases[word]
-        typed = TYPED_WORDS.get(question.key, {})
-        if word in typed:
-            return typed[word]
-    problem = f"{show(value)} is not accepted" + _suggest(question, value)
+        found = typed_value(question.key, word)  # "nope", "cuello", "pierna", "peor"
+        if found is not None:
+            return found
+    problem = _("{value} is not accepted").format(value=show(value)) + _suggest(question, value)
     raise AnswerError(question.key, value, question.accepted(), problem)
-
-
-_SEPARATORS = re.compile(r"[;,|]")
-
-
-def split_items(text: str) -> list[str]:
-    """The items of a list written as text, however a person or a data tool wrote it.
-
-    ``fever;rash``, ``fever, rash``, ``fever|rash`` and a list as pandas writes it into a CSV
-    cell, ``['fever', 'rash']``, all give ``['fever', 'rash']``.
-    """
-    text = text.strip()
-    if text.startswith("[") and text.endswith("]"):
-        text = text[1:-1]
-    return [w for w in (p.strip().strip("\"'").strip() for p in _SEPARATORS.split(text)) if w]
 
 
 def _as_list(values: Any) -> Any:
@@ -269,34 +159,35 @@ def parse_set(question: Question, values: Any) -> frozenset[str]:
     if question.key == "red_flags" and not isinstance(values, str) and is_blank(values):
         raise not_answered(values)
     if values is None:
-        raise AnswerError(question.key, values, question.accepted(), "no value given")
+        raise AnswerError(question.key, values, question.accepted(), _("no value given"))
     items = _as_list(values)
     if not isinstance(items, list):
         raise AnswerError(question.key, values, question.accepted(),
-                          f"{show(values)} is not a list" + _suggest(question, values))
-    if question.key == "red_flags" and any(type(v) is str and v.strip().lower() == "none" for v in items):
+                          _("{value} is not a list").format(value=show(values)) + _suggest(question, values))
+    if question.key == "red_flags" and any(type(v) is str and plain(v.strip().lower()) in NO_SIGNS for v in items):
         if len(items) == 1:
             if items[0].strip() == "None":  # Python's and pandas' spelling of a missing value
                 raise not_answered(values)
-            return frozenset()  # "none": no warning sign, said in words
-        raise AnswerError(question.key, values, NONE_ACCEPTED,
-                          f"'none' cannot go with signs in {show(values)}; give the signs, or 'none' alone")
+            return frozenset()  # "none" (or "ninguna"): no warning sign, said in words
+        raise AnswerError(question.key, values, _(NONE_ACCEPTED),
+                          _("'none' cannot go with signs in {values}; give the signs, or 'none' alone")
+                          .format(values=show(values)))
     return frozenset(parse_choice(question, v) for v in items)
 
 
-NONE_ACCEPTED = 'give the ids of the signs present, or [] or "none" when no warning sign applies'
+NONE_ACCEPTED = N_('give the ids of the signs present, or [] or "none" when no warning sign applies')
 
 
 def not_answered(value: Any) -> AnswerError:
     """``red_flags`` given as null, NaN, None or pandas' NA (or the text ``None``, as Python and
     pandas write a missing value): not answered, which is never read as "none"."""
-    what = "how Python and pandas write a missing value" if isinstance(value, str) else "a missing value"
-    return AnswerError("red_flags", value, NONE_ACCEPTED,
-                       f"not answered ({show(value)} is {what}, never read as no warning signs)")
+    if isinstance(value, str):
+        problem = _("not answered ({value} is how Python and pandas write a missing value, never read as "
+                    "no warning signs)")
+    else:
+        problem = _("not answered ({value} is a missing value, never read as no warning signs)")
+    return AnswerError("red_flags", value, _(NONE_ACCEPTED), problem.format(value=show(value)))
 
-
-_TRUE = {"true", "yes", "y", "1"}
-_FALSE = {"false", "no", "n", "0"}
 
 
 def _number_like(value: Any) -> bool:
@@ -313,10 +204,10 @@ def parse_bool(question: Question, value: Any) -> bool:
     if type(value).__name__ in ("bool_", "bool"):  # numpy's bool, e.g. from a pandas DataFrame
         return bool(value)
     if isinstance(value, str):
-        word = value.strip().lower()
-        if word in _TRUE:
+        word = plain(value.strip().lower())
+        if word in YES:
             return True
-        if word in _FALSE:
+        if word in NO:
             return False
     elif _number_like(value):
         try:
@@ -324,7 +215,7 @@ def parse_bool(question: Question, value: Any) -> bool:
                 return bool(value == 1)
         except Exception:  # noqa: BLE001 - an odd number type: refused below
             pass
-    raise AnswerError(question.key, value, question.accepted(), f"{show(value)} is not yes or no")
+    raise AnswerError(question.key, value, question.accepted(), _("{value} is not yes or no").format(value=show(value)))
 
 
 def parse_int(question: Question, value: Any) -> int:
@@ -338,12 +229,13 @@ def parse_int(question: Question, value: Any) -> int:
         number = value
     elif isinstance(value, str):
         text = value.strip()
-        years = _AGE_UNITS.fullmatch(text) if question.key == "age" else None
+        years = AGE_YEARS.fullmatch(text) if question.key == "age" else None
         if years:  # "40 years", "40 yrs", "40 years old"
             text = years.group(1)
         if len(text) > 20:  # more digits than any answer has; int() would refuse over 4300
             if text.lstrip("+-").isdigit():
-                raise AnswerError(question.key, value, question.accepted(), f"{show(value)} is out of range")
+                raise AnswerError(question.key, value, question.accepted(),
+                                  _("{value} is out of range").format(value=show(value)))
         elif re.fullmatch(r"[+-]?\d+", text):
             number = int(text)
     elif hasattr(kind, "__index__"):
@@ -358,9 +250,11 @@ def parse_int(question: Question, value: Any) -> int:
         except Exception:  # noqa: BLE001 - refused below
             number = None
     if number is None:
-        raise AnswerError(question.key, value, question.accepted(), f"{show(value)} is not a whole number")
+        raise AnswerError(question.key, value, question.accepted(),
+                          _("{value} is not a whole number").format(value=show(value)))
     if not lo <= number <= hi:
-        raise AnswerError(question.key, value, question.accepted(), f"{show(number)} is out of range")
+        raise AnswerError(question.key, value, question.accepted(),
+                          _("{value} is out of range").format(value=show(number)))
     return number
 
 
@@ -393,27 +287,7 @@ def parse_answer(key: str, value: Any) -> Any:
     return parse_int(question, value)
 
 
-def valid_signs(values: Any) -> frozenset[str]:
-    """The red flags that can be read from a list with a bad item in it.
-
-    Used only to let an emergency sign decide despite a typo next to it: the rules' tests
-    on signs only ever match more with more signs, so what matches on these still would.
-    Near misses count here too: a sign with a typographic dash or an invisible character, in
-    bytes, in a nested list, or in a mapping (``_texts_in``); the value stays an error.
-    """
-    known = _known(QUESTIONS["red_flags"])
-    out = set()
-    try:
-        for text in _texts_in(values):
-            word = _near(text)
-            if word in known:
-                out.add(known[word])
-    except Exception:  # noqa: BLE001 - an iterable that fails while read: the signs read so far
-        pass
-    return frozenset(out)
-
-
-DURATION_BOTH = "give duration or duration_days (or both with the same number of days)"
+DURATION_BOTH = N_("give duration or duration_days (or both with the same number of days)")
 
 
 def longer_than_life(days: int, age: int) -> bool:
@@ -423,27 +297,14 @@ def longer_than_life(days: int, age: int) -> bool:
 
 # --- what people type at a prompt -------------------------------------------------------------
 
-#: Words for "none of these" at a checklist.
-NONE_WORDS = frozenset({"0", "none", "no", "n", "nothing", "none of these", "none of them"})
-ZERO_WITH_OTHERS = "0 means none, so it cannot go with other numbers"
-#: Words people type beyond the values and aliases, read alike by flags, prompts, batch, library.
-TYPED_WORDS: dict[str, dict[str, str]] = {
-    "radiation": {
-        "no": "none", "n": "none", "nope": "none", "nowhere": "none", "arm": "arms", "both-arms": "arms",
-        "one-arm": "arms", "leg": "legs", "both-legs": "legs", "one-leg": "legs", "both": "arms-and-legs",
-        "arms-legs": "arms-and-legs", "legs-and-arms": "arms-and-legs",
-    },
-}
-_AGE_UNITS = re.compile(r"\s*(\d+)\s*(?:y|yr|yrs|year|years)(?:\s+old)?\s*\.?\s*", re.IGNORECASE)
-
-
 def read_picks(raw: str, values: list[str], words: Iterable[str] = (),
                unknown: list[str] | None = None) -> list[str]:
     """'1 3', '1,3', 'neck lower back' typed at a numbered list -> the values picked: numbers
     from ``values`` (1-based), words from them or ``words`` ("lower back" is lower-back). A slip
-    raises AnswerError, or joins ``unknown`` when given. Pasted dashes are folded silently."""
+    raises AnswerError, or joins ``unknown`` when given. Pasted dashes and accents are folded
+    silently ("Espalda baja", "piérnas")."""
     known = set(values) | set(words)
-    typed = fold_text(raw).lower().replace(",", " ").replace(";", " ").replace("_", " ").split()
+    typed = plain(fold_text(raw).lower()).replace(",", " ").replace(";", " ").replace("_", " ").split()
     out: list[str] = []
     slips: list[str] = []
     i = 0
@@ -468,7 +329,7 @@ def not_on_list(raw: str, slips: list[str], picked: bool) -> str:
     """Why a typed answer is not on the list: the whole answer quoted back when none of it is
     ('yes please'), else the first word or number that is not."""
     said = raw.strip() if not picked and len(slips) > 1 else slips[0]
-    return f"{said} is not on the list" if said.isdigit() else f"{show(said)} is not on the list"
+    return _("{value} is not on the list").format(value=said if said.isdigit() else show(said))
 
 
 def read_choice(key: str, raw: str, values: list[str], many: bool) -> Any:
@@ -477,7 +338,7 @@ def read_choice(key: str, raw: str, values: list[str], many: bool) -> Any:
     words = {**question.aliases, **TYPED_WORDS.get(key, {})}
     picked = [words.get(word, word) for word in read_picks(raw, values, words)]
     if not many and len(set(picked)) != 1:
-        raise AnswerError(key, raw, "", "that is more than one answer" if picked else "no answer")
+        raise AnswerError(key, raw, "", _("that is more than one answer") if picked else _("no answer"))
     return parse_answer(key, picked if many else picked[0])
 
 
@@ -488,13 +349,14 @@ def read_signs(raw: str, values: list[str]) -> tuple[frozenset[str], str]:
     other numbers, raises AnswerError, in the same words at every checklist."""
     from spinetriage.core.vocabulary import RED_FLAGS, TIERS
 
-    if " ".join(raw.lower().split()) in NONE_WORDS:
+    if plain(" ".join(raw.lower().split())) in NONE_WORDS:
         return frozenset(), ""
     unknown: list[str] = []
     picked = parse_answer("red_flags", read_picks(raw, values, RED_FLAGS, unknown))
     if not unknown:
         return picked, ""
-    why = ZERO_WITH_OTHERS if "0" in unknown else not_on_list(raw, unknown, bool(picked))
+    why = _(ZERO_WITH_OTHERS) if "0" in unknown else not_on_list(raw, unknown, bool(picked))
     if any(TIERS[sign] == "emergency" for sign in picked):
-        return picked, f"Ignored {' '.join(unknown)}: {why if '0' in unknown else 'not on the list'}."
+        return picked, _("Ignored {slips}: {why}.").format(
+            slips=" ".join(unknown), why=why if "0" in unknown else _("not on the list"))
     raise AnswerError("red_flags", raw, "", why)

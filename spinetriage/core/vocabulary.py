@@ -150,17 +150,41 @@ CHECKLISTS: tuple[Checklist, ...] = (
 MAX_DURATION_DAYS = 100 * 365
 AGE_RANGE = (1, 120)
 
+#: The units of a duration in English: the rules files, their schema and FHIR read these only.
 UNITS = {
     "d": 1, "day": 1, "days": 1,
     "w": 7, "wk": 7, "wks": 7, "week": 7, "weeks": 7,
     "m": 30, "mo": 30, "month": 30, "months": 30,
     "y": 365, "yr": 365, "yrs": 365, "year": 365, "years": 365,
 }
-_DURATION = re.compile(r"\s*([+-]?)\s*(\d+(?:[.,]\d*)?|[.,]\d+)\s*([a-z]*)\s*", re.IGNORECASE)
-DURATION_ACCEPTED = (
+#: The units a Spanish speaker writes, read by the answer parser in every language (flags,
+#: prompts, batch, the library), written without accents (``días`` is read as ``dias``). No
+#: short form means something else in English: ``d`` and ``m`` are days and months in both, ``s``
+#: (semanas) and ``a`` (años) are not English units. ``año`` typed without its tilde, ``ano``, is
+#: read as a year (after a number it can mean nothing else), and so is ``anio``.
+SPANISH_UNITS = {
+    "d": 1, "dia": 1, "dias": 1,
+    "s": 7, "sem": 7, "semana": 7, "semanas": 7,
+    "m": 30, "mes": 30, "meses": 30,
+    "a": 365, "ano": 365, "anos": 365, "anio": 365, "anios": 365,
+}
+#: Every unit an answer may use: English and Spanish (the same letters mean the same in both).
+ANSWER_UNITS = {**UNITS, **SPANISH_UNITS}
+_DURATION = re.compile(r"\s*([+-]?)\s*(\d+(?:[.,]\d*)?|[.,]\d+)\s*([^\W\d_]*)\s*", re.IGNORECASE)
+DURATION_ACCEPTED = N_(
     "use a whole number with a unit: 3d, 2w, 4m, 1y (or 3 days, 2 weeks, 1 month, 1 year); "
     "0d means it began today; at most 100 years"
 )
+
+#: The words each language shows for a value where the accepted values are listed (the parser
+#: accepts them, and more, in every language: ``parse.SPANISH_WORDS``). English shows the ids.
+SHOWN_WORDS: dict[str, dict[str, dict[str, str]]] = {
+    "es": {
+        "location": {"neck": "cuello", "mid-back": "espalda media", "lower-back": "espalda baja"},
+        "radiation": {"none": "no", "arms": "brazos", "legs": "piernas", "arms-and-legs": "brazos y piernas"},
+        "course": {"better": "mejor", "same": "igual", "worse": "peor"},
+    },
+}
 
 
 class Question(NamedTuple):
@@ -176,22 +200,34 @@ class Question(NamedTuple):
     optional: bool = False
 
     def accepted(self) -> str:
+        """What may be given, in the language in use (call it when the message is shown)."""
+        from spinetriage.core.i18n import _
+
         if self.kind == "bool":
-            return "accepted: true or false (yes or no)"
+            return _("accepted: true or false (yes or no)")
         if self.key == "duration_days":
-            return DURATION_ACCEPTED
+            return _(DURATION_ACCEPTED)
         if self.kind == "int":
             lo, hi = self.bounds or (0, 0)
-            return f"accepted: a whole number from {lo} to {hi}"
-        names = list(self.choices)
-        text = "accepted: " + ", ".join(names)
+            return _("accepted: a whole number from {low} to {high}").format(low=lo, high=hi)
+        text = _("accepted: {values}").format(values=", ".join(self.choices))
         if self.aliases:
-            text += " (also " + ", ".join(f"{a} = {v}" for a, v in self.aliases.items()) + ")"
+            text += _(" (also {aliases})").format(aliases=", ".join(f"{a} = {v}" for a, v in self.aliases.items()))
+        words = self.words()
+        if words != list(self.choices):
+            text += _("; in words: {words}").format(words=", ".join(words))
         return text
+
+    def words(self) -> list[str]:
+        """The word shown for each value in the language in use: its id in English, the main
+        Spanish word in Spanish (``cuello`` for ``neck``); the id where a language has none."""
+        from spinetriage.core.i18n import current
+
+        shown = SHOWN_WORDS.get(current(), {}).get(self.key, {})
+        return [shown.get(value, value) for value in self.choices]
 
     def menu(self) -> list[str]:
         return list(self.choices)
-
 
 QUESTIONS: dict[str, Question] = {
     q.key: q
