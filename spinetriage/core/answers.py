@@ -11,8 +11,10 @@ from functools import lru_cache
 from typing import Any, Mapping
 
 from spinetriage.core.errors import AnswerError
+from spinetriage.core.i18n import _
 from spinetriage.core.parse import (
     DURATION_BOTH,
+    did_you_mean,
     fold_text,
     format_duration,
     is_blank,
@@ -77,7 +79,7 @@ class AnswerParser:
             return parse_duration(raw)  # text with a unit, always
         value = parse_answer(key, raw)
         if key == "location" and not value:
-            raise AnswerError("location", raw, QUESTIONS["location"].accepted(), "at least one location is needed")
+            raise AnswerError("location", raw, QUESTIONS["location"].accepted(), _("at least one location is needed"))
         return value
 
     def parse_each(self, record: Mapping[str, Any]) -> tuple[dict[str, Any], list[AnswerError]]:
@@ -153,21 +155,22 @@ class AnswerParser:
         age, days = values.get("age"), values.get("duration_days")
         if age is not None and days is not None and longer_than_life(days, age):
             del values["age"], values["duration_days"]  # which one is wrong cannot be told
-            errors.append(AnswerError("duration", days, "check the age and how long the pain has lasted",
-                                      f"{format_duration(days)} of pain is longer than an age of {age}"))
+            errors.append(AnswerError("duration", days, _("check the age and how long the pain has lasted"),
+                                      _("{duration} of pain is longer than an age of {age}")
+                                      .format(duration=format_duration(days), age=age)))
         return values, errors
 
     @staticmethod
     def unknown(key: Any, raw: Any) -> AnswerError:
-        return AnswerError(str(key) or "(a column with no name)", raw,
-                           "accepted fields: id, duration, " + ", ".join(ANSWER_KEYS),
-                           f"unknown field {show(key)}" + _field_suggestion(key, raw))
+        return AnswerError(str(key) or _("(a column with no name)"), raw,
+                           _("accepted fields: {fields}").format(fields=", ".join(("id", "duration", *ANSWER_KEYS))),
+                           _("unknown field {field}").format(field=show(key)) + _field_suggestion(key, raw))
 
     @staticmethod
     def disagree(record: Mapping[str, Any]) -> AnswerError:
         text, days = record["duration"], record["duration_days"]
-        return AnswerError("duration", text, DURATION_BOTH,
-                           f"duration {show(text)} and duration_days {show(days)} disagree")
+        return AnswerError("duration", text, _(DURATION_BOTH),
+                           _("duration {text} and duration_days {days} disagree").format(text=show(text), days=show(days)))
 
 
 def _squash(name: str) -> str:
@@ -188,8 +191,8 @@ def _field_suggestion(key: Any, raw: Any) -> str:
             near = difflib.get_close_matches(word, list(squashed), n=1, cutoff=0.8)
             close = squashed[near[0]] if near else None
         if close is not None:
-            return f" (did you mean {close!r}?)"
-    return " (did you mean 'red_flags'?)" if valid_signs(raw) else ""
+            return did_you_mean(repr(close))
+    return did_you_mean(repr("red_flags")) if valid_signs(raw) else ""
 
 
 _NAMES = {**{key: key for key in QUESTIONS}, "duration": "duration_days"}
@@ -232,7 +235,7 @@ class Answers:
             if normal is not value:
                 object.__setattr__(self, name, normal)
         if self.location is not None and not self.location:
-            raise AnswerError("location", [], QUESTIONS["location"].accepted(), "at least one location is needed")
+            raise AnswerError("location", [], QUESTIONS["location"].accepted(), _("at least one location is needed"))
 
     @classmethod
     def from_mapping(cls, record: Mapping[str, Any]) -> "Answers":
