@@ -324,3 +324,37 @@ def test_a_spanish_snapshot_of_other_text_is_never_used(copy):
 def test_english_start_up_does_not_parse_the_spanish_texts():
     raw = snapshot_path(SHIPPED_RULES).read_text(encoding="utf-8")
     assert isinstance(json.loads(raw)["languages"], str)  # kept as text: json skips over it
+
+
+# --- a damaged file of texts never holds back "go now" ------------------------------------
+
+
+def _ask_with_shipped(rules_path, *args):
+    """``spinetriage`` with ``rules_path`` standing in for the shipped rules (a damaged install)."""
+    code = ("import sys; from pathlib import Path; from spinetriage.rules import load; "
+            f"load.default_rules_path = lambda: Path({str(rules_path)!r}); "
+            "from spinetriage.cli.program import run; sys.exit(run(sys.argv[1:]))")
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60,
+                          env={**__import__("os").environ, "NO_COLOR": "1"})
+
+
+def test_a_damaged_shipped_spanish_file_still_gives_the_emergency_advice_in_english(copy):
+    _edit(copy.with_name("my.es.yaml"), "\n  night-pain: ", "\n  # night-pain: ")
+    proc = _ask_with_shipped(copy, "ask", "--lang", "es", "--red-flag", "both-legs", "--format", "json")
+    assert proc.returncode == 3
+    result = json.loads(proc.stdout)
+    assert result["outcome"] == "emergency" and result["title"] == "Go to the emergency department now"
+    assert "night-pain" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_damaged_shipped_spanish_file_without_an_emergency_is_the_rules_error(copy):
+    _edit(copy.with_name("my.es.yaml"), "\n  night-pain: ", "\n  # night-pain: ")
+    proc = _ask_with_shipped(copy, "ask", "--lang", "es", *CALM_FLAGS, "--format", "json")
+    assert proc.returncode == 3 and proc.stdout == "" and "night-pain" in proc.stderr
+
+
+def test_custom_rules_with_a_damaged_spanish_file_give_the_shipped_spanish_emergency_advice(copy):
+    _edit(copy.with_name("my.es.yaml"), "\n  night-pain: ", "\n  # night-pain: ")
+    proc = run_cli("ask", "--lang", "es", "--rules", str(copy), "--red-flag", "both-legs", "--format", "json")
+    assert proc.returncode == 3
+    assert json.loads(proc.stdout)["title"] == "Vaya a urgencias ahora"

@@ -115,11 +115,7 @@ def ask(
     try:
         ruleset = load_rules(rules)
     except RulesError:
-        if rules is not None:  # an unusable --rules never holds back "go now": every rules file
-            shipped = load_rules()  # must lead each emergency sign alone to emergency, as these do
-            found = matching(answers, shipped)
-            if shipped.is_top(found):
-                _print_result(_localize(build_result(answers, shipped, found), where), fmt_name, e)
+        _go_now_despite(answers, rules, fmt_name, e, where)
         raise
     if errors:
         decide(answers, ruleset, errors)  # raises the first error unless an emergency sign decides
@@ -261,6 +257,29 @@ def _since() -> Any:
     from spinetriage.cli import since
 
     return since
+
+
+def _go_now_despite(answers: Answers, rules: Optional[str], fmt_name: str, e: Environment, where: Any) -> None:
+    """An unusable rules file never holds back "go now": every rules file must lead each emergency
+    sign alone to emergency, as the shipped rules do, so their advice is printed before the error.
+    When it is the rules' texts in this language that do not fit (a damaged install), the advice
+    is given in English, the rules' own words."""
+    from spinetriage.core import i18n
+    from spinetriage.core.engine import build_result, matching
+    from spinetriage.rules.load import load_rules
+
+    for lang in ([i18n.current()] if rules is not None else []) + (
+            [i18n.DEFAULT] if i18n.current() != i18n.DEFAULT else []):
+        if lang != i18n.current():
+            i18n.use(lang)
+        try:
+            shipped = load_rules()
+        except RulesError:
+            continue
+        found = matching(answers, shipped)
+        if shipped.is_top(found):
+            _print_result(_localize(build_result(answers, shipped, found), where), fmt_name, e)
+        return
 
 
 def _localize(result: Any, region: Any) -> Any:
