@@ -15,6 +15,7 @@ The rules' texts are not here: they are in rules/spine-pain.<lang>.yaml, checked
 
 from __future__ import annotations
 
+import datetime
 import io
 import re
 import subprocess
@@ -85,6 +86,8 @@ def compiled(lang: str) -> bytes:
 
     with open(po_path(lang), "rb") as fp:
         catalog = read_po(fp, locale=lang)
+    # Babel dates a header without one "now": a fixed date keeps the .mo the same for the same .po
+    catalog.creation_date = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
     out = io.BytesIO()
     write_mo(out, catalog, use_fuzzy=False)
     return out.getvalue()
