@@ -30,7 +30,6 @@ from spinetriage.core.vocabulary import (
     Question,
 )
 from spinetriage.core.words import (  # noqa: F401 - NONE_WORDS, TYPED_WORDS, typed_word: read from here too
-    AGE_YEARS,
     NO,
     NO_SIGNS,
     NONE_WORDS,
@@ -38,6 +37,7 @@ from spinetriage.core.words import (  # noqa: F401 - NONE_WORDS, TYPED_WORDS, ty
     TYPED_WORDS,
     YES,
     ZERO_WITH_OTHERS,
+    age_with_unit,
     plain,
     typed_value,
     typed_word,
@@ -229,7 +229,7 @@ def parse_int(question: Question, value: Any) -> int:
         number = value
     elif isinstance(value, str):
         text = value.strip()
-        years = AGE_YEARS.fullmatch(text) if question.key == "age" else None
+        years = age_with_unit().fullmatch(text) if question.key == "age" and not text.isdigit() else None
         if years:  # "40 years", "40 yrs", "40 years old"
             text = years.group(1)
         if len(text) > 20:  # more digits than any answer has; int() would refuse over 4300

@@ -71,8 +71,12 @@ SPANISH_WORDS: dict[str, dict[str, str]] = {
 for _key, _words in SPANISH_WORDS.items():
     TYPED_WORDS[_key] = {**_words, **TYPED_WORDS.get(_key, {})}
 del _key, _words
-AGE_YEARS = re.compile(r"\s*(\d+)\s*(?:y|yr|yrs|year|years|años?|anos?|anios?)(?:\s+old|\s+de\s+edad)?\s*\.?\s*",
-                        re.IGNORECASE)
+_AGE_YEARS = r"\s*(\d+)\s*(?:y|yr|yrs|year|years|años?|anos?|anios?)(?:\s+old|\s+de\s+edad)?\s*\.?\s*"
+
+
+def age_with_unit() -> re.Pattern[str]:
+    """``40 years``, ``40 yrs old``, ``42 años``: compiled on first use (never for a plain number)."""
+    return re.compile(_AGE_YEARS, re.IGNORECASE)  # re's own cache keeps it
 
 
 def typed_word(key: str, word: str) -> str | None:

@@ -10,10 +10,11 @@ import gc
 import os
 import re
 import stat
+from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from spinetriage.core import i18n
 from spinetriage.core.errors import Problem, RulesError
@@ -26,8 +27,14 @@ MAX_RULES_BYTES = 10 * 1024 * 1024
 #: BEL, DEL, the C1 controls ...), the line and paragraph separators (which YAML and editors
 #: count differently) and the bidirectional-text controls (which show text in another order
 #: than it is read). Their text reaches the terminal, so they could hide or fake words there.
-_FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
-                              "\u202a-\u202e\u2066-\u2069]")
+#: (Compiled when a rules file is read: the shipped rules' snapshot never needs it.)
+_FORBIDDEN = ("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
+              "\u202a-\u202e\u2066-\u2069]")
+
+
+@cache
+def _forbidden_chars() -> re.Pattern[str]:
+    return re.compile(_FORBIDDEN)
 _CHAR_NAMES = {
     "\x00": "NUL", "\x07": "BEL, the bell", "\x08": "backspace", "\x0b": "vertical tab", "\x0c": "form feed",
     "\x1b": "ESC, which starts terminal escape sequences", "\x7f": "DEL", "\x85": "next line",
@@ -196,9 +203,9 @@ def _load_path_checked(target: str) -> RuleSet:
         # edited file (or a copy given with --rules, snapshot and all) is always read from its
         # YAML. Its rules go through the safety check again; its example cases are read from
         # the YAML when first asked for (rules test and validate ask, a triage never does).
+        # (A snapshot is made only from a valid file: exactly its text has no forbidden character.)
         from spinetriage.rules import snapshot as snap
 
-        _refuse_forbidden_chars(text, target)
         ruleset = snap.load(snapshot.read_text(encoding="utf-8"), text, target,
                             lambda: load_rules_text(text, target).cases, _read_texts)
         if ruleset is not None:
@@ -208,12 +215,12 @@ def _load_path_checked(target: str) -> RuleSet:
 
 def _refuse_forbidden_chars(text: str, file: str) -> None:
     """``RulesError`` naming every control or bidi character in ``text``, with its line and column."""
-    first = _FORBIDDEN_CHARS.search(text)
+    first = _forbidden_chars().search(text)
     if first is None:
         return
     problems = []
     line, line_start, counted_to = 1, 0, 0
-    for m in _FORBIDDEN_CHARS.finditer(text, first.start()):
+    for m in _forbidden_chars().finditer(text, first.start()):
         at = m.start()
         line += text.count("\n", counted_to, at)
         counted_to = at
@@ -233,7 +240,7 @@ refuse_forbidden_chars = _refuse_forbidden_chars  # for the files of texts besid
 
 def printable(text: str) -> str:
     """``text`` (a path given by a person) with its control and bidi characters shown as ``?``."""
-    return _FORBIDDEN_CHARS.sub("?", text)
+    return _forbidden_chars().sub("?", text)
 
 
 def snapshot_path(rules_path: str | os.PathLike[str]) -> Path:
