@@ -4,7 +4,6 @@ Its structure is checked with html.parser here; how it looks was checked in head
 Chromium by hand (see docs/fhir.md), never in the test suite.
 """
 
-import dataclasses
 import re
 from datetime import date
 from html.parser import HTMLParser
@@ -114,8 +113,8 @@ def test_self_contained_no_scripts_links_or_fixed_widths_and_a_print_and_phone_s
 
 def test_every_text_is_escaped():
     result = triage(_answers_for("urgent"), RULES)
-    evil = dataclasses.replace(
-        result, title='<script>alert("t")</script> & co', advice="<img src=x onerror=alert(1)>",
+    evil = result.replace(
+        title='<script>alert("t")</script> & co', advice="<img src=x onerror=alert(1)>",
         reasons=(Reason("r1", "urgent", "a <b>bold</b> claim", 'x" onmouseover="y'),),
         disclaimer="</footer><a href='http://evil.example'>click</a>")
     text = to_html(evil, saved=DAY)

@@ -4,7 +4,6 @@ the format asked for, and the report saved when asked (``cli.save``).
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, List, Optional
 
 import typer
@@ -86,7 +85,7 @@ def ask(
     e = env()
     apply_language(lang, e.environ, e.stderr)
     if plain:
-        e = dataclasses.replace(e, plain=True)
+        e = e.replace(plain=True)
     # A bad --format or --output is refused before any question, but after the advice when the
     # flags already give an emergency: nothing about the report may hold back "go now".
     held: UsageError | None = None

@@ -9,7 +9,6 @@ the checklists need an explicit answer ("0" or "none" for none).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable
 
 from rich.cells import cell_len
@@ -217,7 +216,7 @@ class Interview(Prompter):
                 matched = self.decided()
                 if matched is not None:
                     if self.answers.red_flags is None and self.signs:  # the signs ticked are answers given
-                        self.answers = replace(self.answers, red_flags=self.signs)
+                        self.answers = self.answers.replace(red_flags=self.signs)
                     self.stopped_early = True  # later checklists are unasked, not "none"
                     self.console.print()
                     self.console.print(Text(_(STOPPED), style="bold"))
@@ -251,7 +250,7 @@ class Interview(Prompter):
             # Only some checklists are answered yet. The rules' tests on signs only ever
             # grow with more signs, so a rule that matches now for certain still matches
             # once the other checklists are answered too.
-            sure, _unsure = self.rules.match_partial(replace(answers, red_flags=self.signs))
+            sure, _unsure = self.rules.match_partial(answers.replace(red_flags=self.signs))
             return sure if self.rules.is_top(sure) else None
         return matching(answers, self.rules) if answers.missing() else None
 
@@ -327,13 +326,13 @@ class Interview(Prompter):
                 return  # an emergency on one of its pages: the questions end
             self.lists_left -= 1
             if not self.lists_left:
-                self.answers = replace(self.answers, red_flags=self.signs)
+                self.answers = self.answers.replace(red_flags=self.signs)
 
         return ask
 
     def ask_location(self) -> None:
         value = self.menu("location", _("Where does it hurt? (choose one or more)"), many=True)
-        self.answers = replace(self.answers, location=value)
+        self.answers = self.answers.replace(location=value)
 
     def ask_duration(self) -> None:
         def parse(raw: str) -> int:
@@ -344,18 +343,18 @@ class Interview(Prompter):
         value = self.ask(_("How long have you had this pain?"), parse,
                          _("Type a number and a unit: 3d, 2w, 4m, 1y (or 3 days, 2 weeks); 0d if today."),
                          _("For example 3d, 2w, 4m, 1y (or 3 days, 2 weeks); 0d if it began today"))
-        self.answers = replace(self.answers, duration_days=value)
+        self.answers = self.answers.replace(duration_days=value)
 
     def ask_radiation(self) -> None:
         value = self.menu("radiation", _("Does the pain spread into your arms or legs?"), many=False)
-        self.answers = replace(self.answers, radiation=value)
+        self.answers = self.answers.replace(radiation=value)
 
     def ask_recurrent(self) -> None:
-        self.answers = replace(self.answers, recurrent=self.yes_no(
+        self.answers = self.answers.replace(recurrent=self.yes_no(
             "recurrent", _("Does it keep coming back, even after rest or medication?")))
 
     def ask_limits(self) -> None:
-        self.answers = replace(self.answers, limits_activities=self.yes_no(
+        self.answers = self.answers.replace(limits_activities=self.yes_no(
             "limits_activities", _("Does it stop you doing your daily activities or your work?")))
 
     def ask_age(self) -> None:
@@ -365,7 +364,7 @@ class Interview(Prompter):
             self.check_age_and_duration(age, self.answers.duration_days)
             return age
 
-        self.answers = replace(self.answers, age=self.ask(
+        self.answers = self.answers.replace(age=self.ask(
             _("How old are you?"), parse,
             _("Type your age in years, a whole number from {lo} to {hi}.").format(lo=lo, hi=hi),
             _("Your age in years, e.g. 42")))

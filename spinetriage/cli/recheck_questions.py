@@ -5,7 +5,6 @@ this subclass puts the two questions after the emergency checklists of its plan.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any, Callable
 
 from rich.text import Text
@@ -61,7 +60,7 @@ def recheck_interview(base: type, recheck: Recheck) -> type:
                                 now=format_duration(days)),
                 parse, _("Type y if it is, or how long it has lasted: 3d, 2w, 4m, 1y (or 3 days, 2 weeks)."),
                 _("Type y, or how long it has lasted (e.g. 5w)"))
-            self.answers = replace(self.answers, duration_days=value)
+            self.answers = self.answers.replace(duration_days=value)
 
         def ask_course(self) -> None:
             words = ", ".join(QUESTIONS["course"].words())  # better, same, worse (mejor, igual, peor)
@@ -69,6 +68,6 @@ def recheck_interview(base: type, recheck: Recheck) -> type:
             value = self.ask(course_question(day), parse_course,
                              _("Type 1, 2 or 3, or one of the words {words}.").format(words=words),
                              _("Type a number or a word: {words}").format(words=words), show_question=False)
-            self.answers = replace(self.answers, course=value)
+            self.answers = self.answers.replace(course=value)
 
     return RecheckInterview

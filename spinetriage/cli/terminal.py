@@ -13,8 +13,8 @@ import os
 import re
 import sys
 import unicodedata
-from dataclasses import dataclass, field
-from typing import IO, Any, Mapping
+from collections.abc import Mapping
+from typing import IO, Any
 
 #: Widths the report is laid out for: COLUMNS below MIN_COLUMNS (0, 1, 5 ...) or not a number
 #: is ignored; above MAX_COLUMNS it is capped, so the recommendation is never cut or lost.
@@ -30,7 +30,16 @@ DEFAULT_ROWS = 24
 
 # C0 controls but tab and newline, DEL, C1 controls (U+0080-U+009F: 8-bit CSI and friends) and the
 # bidirectional overrides that reorder what a line shows.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Compiled on first use: most runs print nothing that needs checking (a third of a millisecond).
+_UNSAFE_CHARS = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+_unsafe: re.Pattern[str] | None = None
+
+
+def _unsafe_chars() -> re.Pattern[str]:
+    global _unsafe
+    if _unsafe is None:
+        _unsafe = re.compile(_UNSAFE_CHARS)
+    return _unsafe
 
 
 def _shown(match: re.Match[str]) -> str:
@@ -44,7 +53,8 @@ def visible(text: str) -> str:
     ``"\\x1b[2J"`` becomes the six characters ``\\x1b[2J``: typed answers and rules text can
     never move the cursor, clear the screen or retitle the window.
     """
-    return _UNSAFE.sub(_shown, text) if _UNSAFE.search(text) else text
+    unsafe = _unsafe_chars()
+    return unsafe.sub(_shown, text) if unsafe.search(text) else text
 
 
 def json_safe(text: str, encoding: str | None = None) -> str:
@@ -57,7 +67,9 @@ def json_safe(text: str, encoding: str | None = None) -> str:
             return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
         return f"\\u{code:04x}"
 
-    text = _UNSAFE.sub(lambda m: escape(m.group()), text)
+    if text.isascii() and text.isprintable():
+        return text  # nothing to escape (the common case: no regular expression to compile)
+    text = _unsafe_chars().sub(lambda m: escape(m.group()), text)
     if encoding and not _can_encode(text, encoding):
         text = "".join(ch if ch.isascii() or _can_encode(ch, encoding) else escape(ch) for ch in text)
     return text
@@ -259,24 +271,40 @@ def sane_rows(environ: Mapping[str, str], stream: Any = None) -> int:
     return terminal or DEFAULT_ROWS
 
 
-@dataclass
 class Environment:
-    """The terminal as a seam (after httpie): tests pass their own."""
+    """The terminal as a seam (after httpie): tests pass their own.
 
-    stdin: IO[str]
-    stdout: IO[str]
-    stderr: IO[str]
-    stdin_isatty: bool
-    stdout_isatty: bool
-    stderr_isatty: bool
-    no_color: bool
-    plain: bool = False  # no box drawing, bullets or colour: for screen readers and braille displays
-    columns: int = DEFAULT_COLUMNS
-    environ: Mapping[str, str] = field(default_factory=dict, repr=False)
-    rows: int = DEFAULT_ROWS
+    ``plain``: no box drawing, bullets or colour (for screen readers and braille displays).
+    (A plain class: a dataclass costs half a millisecond to make at every start-up.)
+    """
+
+    FIELDS = ("stdin", "stdout", "stderr", "stdin_isatty", "stdout_isatty", "stderr_isatty", "no_color", "plain",
+              "columns", "environ", "rows")
+
+    def __init__(self, stdin: IO[str], stdout: IO[str], stderr: IO[str], stdin_isatty: bool, stdout_isatty: bool,
+                 stderr_isatty: bool, no_color: bool, plain: bool = False, columns: int = DEFAULT_COLUMNS,
+                 environ: Mapping[str, str] | None = None, rows: int = DEFAULT_ROWS) -> None:
+        self.stdin, self.stdout, self.stderr = stdin, stdout, stderr
+        self.stdin_isatty, self.stdout_isatty, self.stderr_isatty = stdin_isatty, stdout_isatty, stderr_isatty
+        self.no_color, self.plain, self.columns, self.rows = no_color, plain, columns, rows
+        self.environ: Mapping[str, str] = {} if environ is None else environ
+
+    def __repr__(self) -> str:  # the environment's variables left out: they may hold anything
+        return "Environment(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in self.FIELDS if n != "environ") + ")"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in self.FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def replace(self, **changes: Any) -> Environment:
+        """A copy with ``changes``."""
+        return Environment(**{**{n: getattr(self, n) for n in self.FIELDS}, **changes})
 
     @classmethod
-    def from_process(cls) -> "Environment":
+    def from_process(cls) -> Environment:
         environ = os.environ
         stdin: Any = sys.stdin if sys.stdin is not None and 0 not in CLOSED else ClosedStream("standard input")
         stdout: Any = sys.stdout if sys.stdout is not None and 1 not in CLOSED else ClosedStream("standard output")

@@ -11,6 +11,7 @@ What lives here:
     errors      every error with its exit code (ExitCode), and Problem (file:line:col: message)
     region      a region's emergency number and urgent-advice line put in a result's words; the locale's territory
     i18n        the language people are spoken to in: choosing it, reading its catalog, _() and N_()
+    record      Frozen: the base of the small immutable records made at every start (Answers, Result)
 
 May import: the standard library and ``spinetriage.core`` only: no Typer, Rich or PyYAML, no
 file reading, no terminal. Everything else in spinetriage builds on it.

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, fields, replace
-from functools import lru_cache
 from typing import Any, Mapping
 
 from spinetriage.core.errors import AnswerError
 from spinetriage.core.i18n import _
+from spinetriage.core.record import Frozen
 from spinetriage.core.parse import (
     DURATION_BOTH,
     did_you_mean,
@@ -205,36 +204,28 @@ _PARSER = AnswerParser()  # no cache: library calls parse exactly what they are 
 # --- the answers ------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
-def _field_names(cls: type) -> tuple[str, ...]:
-    """``[f.name for f in fields(cls)]``, worked out once per class (it is on every record's path)."""
-    return tuple(f.name for f in fields(cls))
+class Answers(Frozen):
+    """Normalised answers. ``None`` means not asked (or not given). ``course``: better, same or
+    worse since the last check; optional (asked at a re-check)."""
 
+    FIELDS = ANSWER_KEYS  # location, duration_days, radiation, recurrent, limits_activities, age, red_flags, course
+    location: frozenset[str] | None
+    duration_days: int | None
+    radiation: str | None
+    recurrent: bool | None
+    limits_activities: bool | None
+    age: int | None
+    red_flags: frozenset[str] | None
+    course: str | None
 
-@dataclass(frozen=True)
-class Answers:
-    """Normalised answers. ``None`` means not asked (or not given)."""
-
-    location: frozenset[str] | None = None
-    duration_days: int | None = None
-    radiation: str | None = None
-    recurrent: bool | None = None
-    limits_activities: bool | None = None
-    age: int | None = None
-    red_flags: frozenset[str] | None = None
-    #: better, same or worse since the last check; optional (asked at a re-check).
-    course: str | None = None
-
-    def __post_init__(self) -> None:
+    def __init__(self, location: Any = None, duration_days: Any = None, radiation: Any = None, recurrent: Any = None,
+                 limits_activities: Any = None, age: Any = None, red_flags: Any = None, course: Any = None) -> None:
         # Library callers may pass plain lists and strings; normalise and check them here.
-        for name in _field_names(type(self)):
-            value = getattr(self, name)
-            if value is None:
-                continue
-            normal = parse_answer(name, value)
-            if normal is not value:
-                object.__setattr__(self, name, normal)
-        if self.location is not None and not self.location:
+        values = self.__dict__
+        for name, value in zip(ANSWER_KEYS, (location, duration_days, radiation, recurrent, limits_activities, age,
+                                             red_flags, course)):
+            values[name] = value if value is None else parse_answer(name, value)
+        if values["location"] is not None and not values["location"]:
             raise AnswerError("location", [], QUESTIONS["location"].accepted(), _("at least one location is needed"))
 
     @classmethod
@@ -261,18 +252,18 @@ class Answers:
         return cls(**values), errors
 
     def with_(self, **changes: Any) -> "Answers":
-        return replace(self, **changes)
+        return self.replace(**changes)
 
     def missing(self) -> list[str]:
         """The required answers not given (an optional one, such as ``course``, is never missing)."""
-        return [name for name in _field_names(type(self)) if getattr(self, name) is None and name not in _OPTIONAL]
+        values = self.__dict__
+        return [name for name in ANSWER_KEYS if values[name] is None and name not in _OPTIONAL]
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON ``answers`` object: lists in vocabulary order, unasked answers null."""
         out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
+        for name, value in zip(ANSWER_KEYS, self._values()):
             if isinstance(value, frozenset):
-                value = [v for v in QUESTIONS[f.name].choices if v in value]
-            out[f.name] = value
+                value = [v for v in QUESTIONS[name].choices if v in value]
+            out[name] = value
         return out

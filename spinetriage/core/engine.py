@@ -8,12 +8,12 @@ ends the questions); otherwise ``MissingAnswers`` names what is needed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Mapping, NamedTuple, Sequence
 
 from spinetriage.core import i18n
 from spinetriage.core.answers import Answers
 from spinetriage.core.errors import AnswerError, MissingAnswers, SpinetriageError
+from spinetriage.core.record import Frozen
 from spinetriage.core.ruleset import RuleSet
 
 ACUTE_BELOW_DAYS = 28  # under 4 weeks
@@ -32,10 +32,18 @@ class Reason(NamedTuple):
         return {"rule": self.rule, "outcome": self.outcome, "text": self.text, "source": self.source}
 
 
-@dataclass(frozen=True)
-class Result:
-    """A recommendation; ``to_dict()`` is the contract's JSON object."""
+class Result(Frozen):
+    """A recommendation; ``to_dict()`` is the contract's JSON object.
 
+    ``steps``: what to do next; ``phase_text`` the phase in words; ``limits`` what the tool keeps
+    on purpose and cannot ask yet (the rules file's ``limits``); ``stopped_early``: an emergency
+    ended the questions at a prompt (some checklists may be unasked even though the signs ticked
+    so far are in ``answers.red_flags``); ``region`` where the person is (``core.region.localize``:
+    its numbers are in the texts and the JSON).
+    """
+
+    FIELDS = ("outcome", "title", "advice", "reasons", "phase", "answers", "rules_version", "steps", "safety_net",
+              "phase_text", "disclaimer", "limits", "stopped_early", "region")
     outcome: str
     title: str
     advice: str
@@ -43,17 +51,22 @@ class Result:
     phase: str | None
     answers: Answers
     rules_version: str
-    steps: tuple[str, ...] = ()
-    safety_net: Mapping[str, Any] | None = None
-    phase_text: str | None = None
-    disclaimer: str = ""
-    #: What the tool keeps on purpose and cannot ask yet (the rules file's ``limits``).
-    limits: tuple[str, ...] = ()
-    #: An emergency ended the questions at a prompt; some checklists may be unasked even
-    #: though the signs ticked so far are in ``answers.red_flags``.
-    stopped_early: bool = False
-    #: Where the person is (``core.region.localize``): its numbers are in the texts and the JSON.
-    region: Any = None
+    steps: tuple[str, ...]
+    safety_net: Mapping[str, Any] | None
+    phase_text: str | None
+    disclaimer: str
+    limits: tuple[str, ...]
+    stopped_early: bool
+    region: Any
+
+    def __init__(self, outcome: str, title: str, advice: str, reasons: tuple[Reason, ...], phase: str | None,
+                 answers: Answers, rules_version: str, steps: tuple[str, ...] = (),
+                 safety_net: Mapping[str, Any] | None = None, phase_text: str | None = None, disclaimer: str = "",
+                 limits: tuple[str, ...] = (), stopped_early: bool = False, region: Any = None) -> None:
+        self.__dict__.update(outcome=outcome, title=title, advice=advice, reasons=reasons, phase=phase,
+                             answers=answers, rules_version=rules_version, steps=steps, safety_net=safety_net,
+                             phase_text=phase_text, disclaimer=disclaimer, limits=limits,
+                             stopped_early=stopped_early, region=region)
 
     @property
     def ended_early(self) -> bool:

@@ -11,7 +11,6 @@ The general words it replaces are known in each language of the rules texts (``G
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import Any, Mapping, NamedTuple
 
@@ -138,7 +137,7 @@ def localize(result: Result, region: Region | None) -> Result:
     if region.urgent and result.outcome != "emergency" and region.urgent.number not in said:
         net["if_worse"] = _sentence(net.get("if_worse", ""), _("For advice the same day, call {line}.").format(
             line=region.urgent.words()))
-    return dataclasses.replace(result, advice=advice, steps=steps, safety_net=net, region=region)
+    return result.replace(advice=advice, steps=steps, safety_net=net, region=region)
 
 
 def _names(text: str, region: Region) -> bool:

@@ -11,7 +11,6 @@ recognised before every question is asked).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from spinetriage.core.answers import Answers
@@ -108,31 +107,55 @@ class Texts(NamedTuple):
     stamp: tuple[int, int] = (0, 0)  # the file's modification time and size when read
 
 
-@dataclass
 class RuleSet:
-    """A checked, compiled rules file. Rules are kept most urgent first (file order within)."""
+    """A checked, compiled rules file. Rules are kept most urgent first (file order within).
 
-    file: str
-    version: str
-    outcomes: tuple[Outcome, ...]
-    rules: tuple[Rule, ...]
-    phases: dict[str, dict[str, str]]
-    safety_net: dict[str, Any]
-    disclaimer: str
-    _cases: tuple[Case, ...] = field(default=(), repr=False)
+    (A plain class rather than a dataclass: making a dataclass costs a tenth of a millisecond per
+    method at every start-up.) Equality compares what the file says and its compiled matcher;
+    ``replace`` makes a copy with changes.
+    """
+
     #: What the tool keeps on purpose and cannot ask yet, in plain words (the saved report's footer).
-    limits: tuple[str, ...] = ()
-    source: Source | None = field(default=None, repr=False)
-    _match: Callable[..., tuple[int, ...]] | None = field(default=None, repr=False)
+    limits: tuple[str, ...]
     #: Reads and checks the cases when first asked for (the shipped rules' snapshot: a triage
     #: never needs them, and reading them was a twentieth of start-up).
-    _read_cases: Callable[[], tuple[Case, ...]] | None = field(default=None, repr=False, compare=False)
+    _read_cases: Callable[[], tuple[Case, ...]] | None
     #: The words in other languages (``texts``), read when first asked for: lang -> Texts, or None
     #: when the rules file has no file of texts in that language beside it.
-    _texts: dict[str, Texts | None] = field(default_factory=dict, repr=False, compare=False)
+    _texts: dict[str, Texts | None]
     #: Reads them (``spinetriage.rules.texts.read_sibling``, set by ``load_rules``): a module-level
     #: function or a partial of one, so that a RuleSet still pickles. None: English only.
-    _read_texts: Callable[[RuleSet, str], Texts | None] | None = field(default=None, repr=False, compare=False)
+    _read_texts: Callable[[RuleSet, str], Texts | None] | None
+
+    _COMPARED = ("file", "version", "outcomes", "rules", "phases", "safety_net", "disclaimer", "_cases", "limits",
+                 "source", "_match")
+
+    def __init__(self, file: str, version: str, outcomes: tuple[Outcome, ...], rules: tuple[Rule, ...],
+                 phases: dict[str, dict[str, str]], safety_net: dict[str, Any], disclaimer: str,
+                 _cases: tuple[Case, ...] = (), limits: tuple[str, ...] = (), source: Source | None = None,
+                 _match: Callable[..., tuple[int, ...]] | None = None,
+                 _read_cases: Callable[[], tuple[Case, ...]] | None = None,
+                 _texts: dict[str, Texts | None] | None = None,
+                 _read_texts: Callable[[RuleSet, str], Texts | None] | None = None) -> None:
+        self.file, self.version, self.outcomes, self.rules = file, version, outcomes, rules
+        self.phases, self.safety_net, self.disclaimer = phases, safety_net, disclaimer
+        self._cases, self.limits, self.source, self._match = _cases, limits, source, _match
+        self._read_cases, self._texts, self._read_texts = _read_cases, {} if _texts is None else _texts, _read_texts
+
+    def __repr__(self) -> str:
+        return (f"RuleSet(file={self.file!r}, version={self.version!r}, {len(self.outcomes)} outcomes, "
+                f"{len(self.rules)} rules)")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self._COMPARED)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass was
+
+    def replace(self, **changes: Any) -> RuleSet:
+        """A copy with ``changes`` (as ``dataclasses.replace`` did)."""
+        return RuleSet(**{**self.__dict__, **changes})
 
     @property
     def cases(self) -> tuple[Case, ...]:

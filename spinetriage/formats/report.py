@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -11,6 +10,7 @@ from spinetriage.core import i18n
 from spinetriage.core.engine import Result
 from spinetriage.core.i18n import N_, _
 from spinetriage.core.parse import format_duration
+from spinetriage.core.record import Frozen
 from spinetriage.core.vocabulary import QUESTIONS, RED_FLAGS
 
 FORMATS = ("text", "json", "markdown", "fhir")
@@ -101,12 +101,19 @@ def shown(answers: Any) -> list[tuple[str, Any]]:
     return [(k, v) for k, v in vars(answers).items() if v is not None or not QUESTIONS[k].optional]
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(Frozen):
+    """One part of a report: a heading, its paragraphs and bullets; ``id`` is the section's stable
+    name (the HTML page uses it), whatever its heading says."""
+
+    FIELDS = ("heading", "paragraphs", "bullets", "id")
     heading: str
-    paragraphs: tuple[str, ...] = ()
-    bullets: tuple[str, ...] = ()
-    id: str = ""  # stable name of the section (the HTML page uses it), whatever its heading says
+    paragraphs: tuple[str, ...]
+    bullets: tuple[str, ...]
+    id: str
+
+    def __init__(self, heading: str, paragraphs: tuple[str, ...] = (), bullets: tuple[str, ...] = (),
+                 id: str = "") -> None:
+        self.__dict__.update(heading=heading, paragraphs=paragraphs, bullets=bullets, id=id)
 
 
 def sections(result: Result, phase_always: bool = False) -> list[Section]:
