@@ -637,3 +637,19 @@ def test_clumsy_edits_give_problems_with_lines_never_a_crash(edits):
     else:
         warnings_for(ruleset)
         run_cases(ruleset)
+
+
+@pytest.mark.parametrize("spanish", ["4 semanas", "4s", "1 año"])
+def test_a_rules_file_writes_durations_in_english_units_as_its_schema_says(spanish):
+    """Answers may be written in Spanish; a rules file may not: it must read the same to an editor
+    checking it against rules/rules.schema.json and to rules validate."""
+    import jsonschema
+    import yaml
+
+    text = TEXT.replace("when: {duration_days: {at_least: 4w}}", f"when: {{duration_days: {{at_least: {spanish}}}}}", 1)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if spanish in row)
+    with pytest.raises(RulesError) as caught:
+        load_rules_text(text, "es-units.yaml")
+    assert any(p.line == line and "English units" in p.message for p in caught.value.problems)
+    schema = json.loads((ROOT / "rules" / "rules.schema.json").read_text(encoding="utf-8"))
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(yaml.safe_load(text)))

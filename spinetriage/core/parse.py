@@ -27,6 +27,7 @@ from spinetriage.core.vocabulary import (
     DURATION_ACCEPTED,
     MAX_DURATION_DAYS,
     QUESTIONS,
+    UNITS,
     Question,
 )
 from spinetriage.core.words import (  # noqa: F401 - NONE_WORDS, TYPED_WORDS, typed_word: read from here too
@@ -76,6 +77,18 @@ def parse_duration(text: Any) -> int:
     if not isinstance(text, str) or len(text) > 40:  # > 40: never a duration; kept out of the cache
         raise _not_duration(text, _("{value} is not a duration"), show(text))
     return _parse_duration_text(text)
+
+
+def parse_rules_duration(text: Any) -> int:
+    """A duration written in a rules file: as ``parse_duration``, with the English units only (the
+    rules' JSON Schema allows those, so a file reads the same in an editor and in ``rules validate``)."""
+    days = parse_duration(text)
+    unit = _DURATION.fullmatch(text).group(3)  # type: ignore[union-attr] - parse_duration matched it
+    if unit.lower() not in UNITS:
+        raise AnswerError("duration", text, DURATION_ACCEPTED,
+                          f"{text!r}: a rules file writes a duration with the English units "
+                          "(d, w, m, y; days, weeks, months, years)")
+    return days
 
 
 def _not_duration(text: Any, problem: str, value: str, unit: str = "") -> AnswerError:

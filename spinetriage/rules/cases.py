@@ -6,7 +6,7 @@ from typing import Any
 
 from spinetriage.core.answers import Answers
 from spinetriage.core.errors import AnswerError
-from spinetriage.core.parse import parse_duration
+from spinetriage.core.parse import parse_rules_duration
 from spinetriage.core.ruleset import CASE_KEYS, OUTCOME_IDS, Case
 from spinetriage.core.vocabulary import QUESTIONS
 from spinetriage.rules.hints import suggest as _suggest
@@ -100,7 +100,7 @@ class CaseChecks:
                                f"not {self.kind(value, path)}")
                 return None
             try:
-                return parse_duration(value)
+                return parse_rules_duration(value)
             except AnswerError as exc:
                 self.error(path, exc.describe("duration"))
                 return None

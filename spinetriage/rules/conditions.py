@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from spinetriage.core.errors import AnswerError
-from spinetriage.core.parse import parse_duration
+from spinetriage.core.parse import parse_rules_duration
 from spinetriage.core.ruleset import OPERATORS, Condition
 from spinetriage.core.vocabulary import QUESTIONS
 from spinetriage.rules.hints import suggest as _suggest
@@ -137,7 +137,7 @@ class ConditionChecks:
         label = f"{key} {op}" if op else key
         if key == "duration_days" and isinstance(value, str) and path not in self.src.yaml11_words:
             try:
-                return parse_duration(value)
+                return parse_rules_duration(value)
             except AnswerError as exc:
                 self.error(path, f"{label}: {exc.problem}; write a number of days, or a whole number "
                            "with a unit: 3d, 2w, 4m, 1y")
