@@ -6,16 +6,15 @@ Spanish rules texts' general words replaced as the English ones are."""
 from __future__ import annotations
 
 import json
-import textwrap
 
 import pytest
 
 from conftest import CALM_FLAGS, run_cli
+from test_regions import problems  # the problems a regions text gives, as in the English tests
 from spinetriage.core import i18n
 from spinetriage.core.engine import Result
-from spinetriage.core.errors import RulesError
 from spinetriage.core.region import GENERAL_WORDS, localize
-from spinetriage.rules.regions import load_regions, regions_from_text
+from spinetriage.rules.regions import load_regions
 
 EMERGENCY = ["--red-flag", "saddle-numbness", "--no-input"]
 URGENT = [*CALM_FLAGS[:-1], "--red-flag", "fever"]
@@ -165,12 +164,6 @@ def test_english_texts_keep_english_words():
 
 
 # --- the regions file must name each region in Spanish ----------------------------------------------
-
-
-def problems(text: str) -> list[str]:
-    with pytest.raises(RulesError) as info:
-        regions_from_text(textwrap.dedent(text), "regions.yaml")
-    return [str(p) for p in info.value.problems]
 
 
 def test_an_entry_without_its_spanish_name_is_a_load_error_naming_it():
