@@ -227,6 +227,21 @@ def test_at_a_terminal_day_30_gives_physical_therapy_now_4_weeks_or_more(day0):
     assert day0.read_bytes() == before
 
 
+def test_at_a_terminal_no_to_the_carried_duration_asks_how_long_it_has_lasted(day0):
+    child = _spawn(day0)
+    child.expect(r"Re-check of your report of 3 Nov \(Look after it yourself and re-check\)")
+    for _ in range(3):
+        _checklist(child)
+    child.expect("Is that right")
+    child.expect("> ")
+    child.sendline("n")
+    child.expect(r"Sorry, then type how long it has lasted \(e\.g\. 5w\)")  # not "'n' is not a duration"
+    child.expect("> ")
+    child.sendline("5w")
+    child.expect(r"Since 3 Nov, is the pain better")
+    child.close(force=True)
+
+
 def test_at_a_terminal_a_new_emergency_sign_ends_it_and_is_named_as_new(day0):
     child = _spawn(day0)
     _checklist(child, "2")  # bladder-bowel, the second of the first checklist

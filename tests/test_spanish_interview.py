@@ -329,7 +329,7 @@ def test_a_recheck_asks_what_changed_in_spanish(terminal, tmp_path):
     assert t.finish() == 0
     assert asked[:2] == ["confirm", list(answers)[0]]
     out = flat(t.transcript)
-    assert ES("Re-check of your report of {day} ({outcome}).").format(day="3 nov", outcome="self-care") in out
+    assert ES("Re-check of your report of {day} ({outcome}).").format(day="3 nov", outcome="Cuídese en casa y vuelva a revisarlo") in out
     assert ES("Since your last check") in out
     assert ES("Since {day}: {course}.").format(day="3 nov", course=ES("worse")) in out
     assert "Pida cita con su médico" in out  # a worse course: at least a doctor

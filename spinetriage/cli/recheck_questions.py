@@ -11,9 +11,12 @@ from rich.text import Text
 
 from spinetriage.cli.since import YES, Recheck, _day, course_question, parse_course
 from spinetriage.core.answers import Answers
+from spinetriage.core.errors import AnswerError
+from spinetriage.core import i18n
 from spinetriage.core.i18n import _
 from spinetriage.core.parse import format_duration, parse_duration
 from spinetriage.core.vocabulary import CHECKLISTS, QUESTIONS
+from spinetriage.core.words import NO
 
 
 def recheck_interview(base: type, recheck: Recheck) -> type:
@@ -25,7 +28,7 @@ def recheck_interview(base: type, recheck: Recheck) -> type:
     class RecheckInterview(base):  # type: ignore[misc, valid-type]
         def run(self, given: Answers) -> Any:
             self.console.print(Text(_("Re-check of your report of {day} ({outcome}).").format(
-                day=day, outcome=earlier.outcome), style="bold"))
+                day=day, outcome=self.title_of(earlier.outcome)), style="bold"))
             if earlier.undated:
                 self.console.print(Text(_("(It has no date: the day its file was last changed, {day}, is used.)")
                                         .format(day=day)))
@@ -41,6 +44,12 @@ def recheck_interview(base: type, recheck: Recheck) -> type:
             first = sum(c.before_questions for c in CHECKLISTS) if given.red_flags is None else 0
             return steps[:first] + added + steps[first:]
 
+        def title_of(self, outcome: str) -> str:
+            """An outcome id as its title in the language in use (the id itself if these rules lack it)."""
+            words = self.rules.texts(i18n.current())
+            found = (words.outcomes if words is not None else self.rules.outcome_by_id).get(outcome)
+            return found.title if found is not None else outcome
+
         def confirm_duration(self) -> None:
             days = recheck.carried_days
             assert days is not None and earlier.answers.duration_days is not None
@@ -48,6 +57,8 @@ def recheck_interview(base: type, recheck: Recheck) -> type:
             def parse(raw: str) -> int:
                 if raw.strip().lower() in YES:
                     return days
+                if raw.strip().lower() in NO:  # not right: then how long is it?
+                    raise AnswerError("duration", raw, "", _("then type how long it has lasted (e.g. 5w)"))
                 value = parse_duration(raw)
                 self.check_age_and_duration(self.answers.age, value)
                 return value
