@@ -208,7 +208,7 @@ def test_no_patient_identity_anywhere():
     text = json.dumps(data)
     assert '"Patient"' not in text and "reference" not in json.dumps(data["entry"][1]["resource"]["subject"])
     assert "subject" not in data["entry"][0]["resource"]
-    assert data["entry"][1]["resource"]["subject"] == ANONYMOUS
+    assert data["entry"][1]["resource"]["subject"] == {"display": ANONYMOUS}
 
 
 def test_an_emergency_that_ended_the_questions_gives_a_stopped_response_with_only_the_asked_items():

@@ -246,7 +246,7 @@ def test_custom_rules_without_spanish_texts_stay_english_with_one_note(tmp_path)
     out = run_cli("ask", "--lang", "es", "--rules", str(rules), *CALM_FLAGS, "--format", "json")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["title"] == "Look after it yourself and re-check"
-    notes = [line for line in out.stderr.splitlines() if line.startswith("spinetriage: note:")]
+    notes = [line for line in out.stderr.splitlines() if line.startswith("spinetriage: nota:")]
     assert len(notes) == 1 and str(tmp_path / "my.es.yaml") in notes[0]
     assert "inglés" in notes[0]  # the note is in the language of the person
 

@@ -307,3 +307,13 @@ def test_english_reads_no_catalog_and_spanish_reads_it_once(lang, reads):
     assert len(ours) == (1 if reads else 0), seen["mo"]
     if not reads:
         assert seen["mo"] == []
+
+
+def test_the_program_help_is_spanish_for_its_own_words_and_its_people_commands():
+    proc = run_cli("--help", env=SPANISH)
+    assert proc.returncode == 0
+    assert "Autoevaluación del dolor de columna" in proc.stdout and "Órdenes:" in proc.stdout
+    assert "Hace las preguntas de triaje" in proc.stdout  # ask's first line, in Spanish
+    assert "Triage many answer sets" in proc.stdout  # batch speaks English, as its output does
+    assert run_cli("--help").stdout.startswith("Usage: spinetriage")  # and English stays English
+    assert "Spine-pain self-triage" in run_cli("--help").stdout

@@ -199,6 +199,7 @@ def test_fhir_bundle_records_the_language_of_the_answers(lang):
     age = [i for i in qr["item"] if i["linkId"] == "age"][0]
     assert age["text"] == {"en": "Age", "es": "Edad"}[lang]
     assert age["answer"] == [{"valueInteger": 35}]
+    assert ra["subject"]["display"].startswith({"en": "Anonymous", "es": "Anónimo"}[lang])  # no English left
 
 
 @pytest.mark.parametrize("case", CASES)

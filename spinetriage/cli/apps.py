@@ -13,6 +13,7 @@ from typer.core import TyperGroup
 from spinetriage import _version
 from spinetriage.cli.errors import PROG
 from spinetriage.cli.terminal import env
+from spinetriage.core.i18n import N_, _
 
 #: One example of each command, under the top-level help (a command not registered is left out).
 EXAMPLES = {
@@ -49,30 +50,42 @@ _whole_words()
 
 class WholeHelpGroup(TyperGroup):
     """A group whose help lists each command with its first paragraph whole (click cuts it at
-    about 45 characters with "..."), then one example of each command."""
+    about 45 characters with "..."), then one example of each command; our texts in the language
+    in use (those of ``ask`` and ``recheck``, and the program's; the ``rules`` and ``batch``
+    commands speak English, as their output does)."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        texts = [(item, item.help) for item in (self, *self.params) if getattr(item, "help", None)]
+        try:
+            for item, text in texts:
+                item.help = _(text)
+            super().format_help(ctx, formatter)
+        finally:
+            for item, text in texts:
+                item.help = text
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         rows = []
         for name in self.list_commands(ctx):
             command = self.get_command(ctx, name)
             if command is not None and not command.hidden:
-                rows.append((name, (command.short_help or command.help or "").split("\n\n")[0].strip()))
+                rows.append((name, _(command.short_help or command.help or "").split("\n\n")[0].strip()))
         if rows:
-            with formatter.section("Commands"):
+            with formatter.section(_("Commands")):
                 formatter.write_dl(rows)
 
     def format_epilog(self, ctx: Any, formatter: Any) -> None:
         super().format_epilog(ctx, formatter)
         examples = [EXAMPLES[name] for name in self.list_commands(ctx) if name in EXAMPLES]
         if examples and ctx.parent is None:
-            with formatter.section("Examples"):
+            with formatter.section(_("Examples")):
                 for line in examples:
                     formatter.write(f"{' ' * formatter.current_indent}{line}\n")
 
 
 app = typer.Typer(
     name=PROG,
-    help="Spine-pain self-triage: where to go, how soon, and why. Not a diagnosis.",
+    help=N_("Spine-pain self-triage: where to go, how soon, and why. Not a diagnosis."),
     cls=WholeHelpGroup,
     no_args_is_help=True,
     pretty_exceptions_enable=False,  # never a traceback with locals: the answers are health data
@@ -100,6 +113,6 @@ def _version_callback(value: bool) -> None:
 @app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True,
-                                 help="Print the version and exit."),
+                                 help=N_("Print the version and exit.")),
 ) -> None:
     """Spine-pain self-triage: where to go, how soon, and why. Not a diagnosis."""

@@ -48,5 +48,5 @@ def apply(flag: str | None, environ: Mapping[str, str], stderr: IO[str] | None) 
             i18n.use(lang)
     if note and note not in _noted and stderr is not None:
         _noted.add(note)
-        stderr.write(visible(f"{PROG}: note: {note}\n"))
+        stderr.write(visible(i18n._("{prog}: note: {note}").format(prog=PROG, note=note) + "\n"))
     return lang

@@ -77,7 +77,7 @@ def run(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code. Every error becomes one clear message."""
     prepare_process()
     args = sys.argv[1:] if argv is None else list(argv)
-    if args and args[0] in ("ask", "recheck"):  # the commands that speak to people; before they are built
+    if not args or args[0] in ("ask", "recheck", "-h", "--help"):  # speaking to people; before the build
         from spinetriage.cli.language import apply, flag_value
 
         e = env()

@@ -67,5 +67,5 @@ def choose_region(code: str | None, environ: Mapping[str, str], stderr: IO[str])
         note = _("no emergency number is known here for the region {code} ({given}); the result names the usual "
                  "ones {general}. Regions known: {codes} and the EU member states").format(
                      code=code, given=said, general=general_words().numbers, codes=", ".join(shipped()))
-        stderr.write(visible(f"{PROG}: note: {note}\n"))  # "note:" as cli.language writes it
+        stderr.write(visible(_("{prog}: note: {note}").format(prog=PROG, note=note) + "\n"))  # as cli.language writes it
     return region

@@ -46,7 +46,7 @@ NONE_DISPLAY = N_("None of these")
 #: The Questionnaire's title, and what the RiskAssessment assesses.
 TITLE = N_("Spine pain self-triage")
 #: How a person is named where FHIR requires a subject: a display only, identifying no one.
-ANONYMOUS = {"display": "Anonymous: the person who answered (no identity recorded)"}
+ANONYMOUS = N_("Anonymous: the person who answered (no identity recorded)")
 #: UCUM codes for how long, as the flags count them (a month is 30 days, a year 365).
 DURATION_UNITS = (("d", N_("day"), "d"), ("wk", N_("week"), "w"), ("mo", N_("month"), "m"), ("a", N_("year"), "y"))
 RESPONSE_STATUSES = ("completed", "amended", "stopped", "in-progress")
@@ -430,7 +430,7 @@ def risk_assessment(result: Result, basis: str | None = None, when: date | None 
         "method": {"text": _("spinetriage {version}, rules version {rules_version}").format(
             version=__version__, rules_version=result.rules_version)},
         "code": {"text": _(TITLE)},
-        "subject": dict(ANONYMOUS),
+        "subject": {"display": _(ANONYMOUS)},
     })
     if when is not None:
         out["occurrenceDateTime"] = when.isoformat()

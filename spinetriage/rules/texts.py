@@ -131,7 +131,7 @@ def _note(rules_file: str, missing: str) -> None:
              "its advice and reasons are shown in English").format(rules=printable(rules_file),
                                                                    missing=printable(missing))
     try:
-        sys.stderr.write(f"spinetriage: note: {note}\n")  # "note:" as cli.language writes it
+        sys.stderr.write(_("{prog}: note: {note}").format(prog="spinetriage", note=note) + "\n")  # as cli.language writes it
         sys.stderr.flush()
     except (OSError, ValueError, AttributeError):  # no stderr, or a closed one: the triage goes on
         pass
