@@ -83,6 +83,10 @@ def run(argv: list[str] | None = None) -> int:
         e = env()
         apply(flag_value(args), e.environ, e.stderr)
     command = command_for(argv)
+    if args and args[0] in COMMAND_MODULES:  # each reads rules (it imports this anyway); the process is ours
+        from spinetriage.rules import load
+
+        load.FREEZE_AFTER_LOAD = True
     try:
         rv = command.main(args=argv, prog_name=PROG, standalone_mode=False)
         if sys.stdout is not None:

@@ -151,6 +151,11 @@ def is_shipped(target: str) -> bool:
         return False
 
 
+#: Set by the command line (``cli.program``), whose process is its own: ``gc.freeze`` after a load.
+#: A library never freezes its caller's objects.
+FREEZE_AFTER_LOAD = False
+
+
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """No garbage collection while a rules file is read and checked.
@@ -166,6 +171,11 @@ def _gc_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            if FREEZE_AFTER_LOAD:
+                # What the load kept (the rules, their positions) lives on; a full pass over it at
+                # the next allocation took a second for a large file. Frozen, it is left out of the
+                # collector's passes (what the load dropped is freed by reference counting).
+                gc.freeze()
             gc.enable()
 
 
