@@ -419,7 +419,7 @@ def test_the_program_freezes_what_a_rules_file_load_kept_and_the_library_never_d
     rules.write_text(generated_rules(50), encoding="utf-8")
     before = gc.get_freeze_count()
     load_rules(rules)
-    assert gc.get_freeze_count() == before
+    assert gc.get_freeze_count() <= before  # (a frozen object freed meanwhile counts one less)
     code = ("import gc, sys; from spinetriage.cli.program import run; before = gc.get_freeze_count(); "
             f"code = run(['rules', 'validate', {str(rules)!r}]); "
             "print(code, gc.get_freeze_count() > before, file=sys.stderr)")
