@@ -251,3 +251,21 @@ def test_at_a_terminal_a_new_emergency_sign_ends_it_and_is_named_as_new(day0):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+@pytest.mark.parametrize("typed", ["not better", "no mejor", "ni mejor ni peor", "nada mejor", "isn't worse"])
+def test_a_course_answer_that_says_what_it_is_not_is_asked_again(typed):
+    """Taking "better" out of "not better" could lower the result (only "worse" leads up)."""
+    from spinetriage.cli.since import parse_course
+    from spinetriage.core.errors import AnswerError
+
+    with pytest.raises(AnswerError):
+        parse_course(typed)
+
+
+@pytest.mark.parametrize("typed, value", [("no change", "same"), ("Sin cambios", "same"), ("worse.", "worse"),
+                                          ("peor", "worse"), ("about the same", "same")])
+def test_plain_course_answers_are_read(typed, value):
+    from spinetriage.cli.since import parse_course
+
+    assert parse_course(typed) == value

@@ -39,6 +39,10 @@ MONTHS = (N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"), N_("
 YES = frozenset({"y", "yes", "ok", "right", "correct", "s", "sí", "si", "vale", "correcto", "bien"})
 #: Course words as people type them, beside the values (better, same, worse) and the numbers 1-3.
 COURSE_WORDS = {"mejor": "better", "igual": "same", "mismo": "same", "misma": "same", "peor": "worse"}
+#: Words that turn an answer around ("not better", "no mejor"): such an answer is asked again.
+NEGATIONS = frozenset({"no", "not", "n't", "isn't", "never", "ni", "nada", "tampoco", "nunca", "sin"})
+#: Whole answers with such a word that say one thing plainly.
+KNOWN_PHRASES = {"no change": "same", "no different": "same", "sin cambios": "same", "no ha cambiado": "same"}
 #: The answers a re-check asks again (the rest, where and age, are carried; the duration is carried
 #: forward by the days since, and shown).
 ASKED_AGAIN = ("red_flags", "radiation", "recurrent", "limits_activities", "course")
@@ -309,9 +313,17 @@ def course_question(day: str) -> str:
 def parse_course(raw: str) -> str:
     """better/same/worse, a number 1-3, or words such as "about the same", "worse" (or "mejor",
     "igual", "lo mismo", "peor")."""
-    words = raw.strip().lower().replace(".", " ").split()
+    words = raw.strip().lower().replace(".", " ").replace(",", " ").split()
     numbers = {"1": "better", "2": "same", "3": "worse", **COURSE_WORDS}
     picked = {numbers.get(w, w) for w in words if numbers.get(w, w) in QUESTIONS["course"].choices}
+    if " ".join(words) in KNOWN_PHRASES:
+        return KNOWN_PHRASES[" ".join(words)]
+    if NEGATIONS.intersection(words):
+        # "not better", "no mejor", "ni mejor ni peor": a word of the answer is not what it means,
+        # and "better" taken from "not better" could lower the result: asked again
+        raise AnswerError("course", raw, QUESTIONS["course"].accepted(),
+                          _("{answer} says what it is not; type better, about the same or worse").format(
+                              answer=show(raw)))
     if len(picked) == 1:
         return picked.pop()
     problem = (_("that is more than one answer") if picked
