@@ -302,7 +302,7 @@ def test_english_reads_no_catalog_and_spanish_reads_it_once(lang, reads):
                           env={**os.environ, "NO_COLOR": "1", "LANG": lang})
     assert proc.returncode == 0, proc.stderr
     seen = json.loads(proc.stderr.strip().splitlines()[-1])
-    assert seen["catalog"] is reads
+    assert seen["catalog"] is False  # the run gives its process back in English when it ends
     ours = [p for p in seen["mo"] if p.endswith(os.path.join("es", "LC_MESSAGES", "spinetriage.mo"))]
     assert len(ours) == (1 if reads else 0), seen["mo"]
     if not reads:
@@ -317,3 +317,16 @@ def test_the_program_help_is_spanish_for_its_own_words_and_its_people_commands()
     assert "Triage many answer sets" in proc.stdout  # batch speaks English, as its output does
     assert run_cli("--help").stdout.startswith("Usage: spinetriage")  # and English stays English
     assert "Spine-pain self-triage" in run_cli("--help").stdout
+
+
+def test_running_the_program_in_a_process_leaves_its_library_english(capsys):
+    """An embedding program (or a test) that runs the command line in its own process gets the
+    library back as it was: English, and no freezing of its objects after a rules load."""
+    from spinetriage import triage
+    from spinetriage.cli.program import run
+    from spinetriage.rules import load
+
+    assert run(["ask", "--lang", "es", "--red-flag", "chest-pain", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["title"] == "Vaya a urgencias ahora"
+    assert i18n.current() == "en" and load.FREEZE_AFTER_LOAD is False
+    assert triage({"red_flags": ["chest-pain"]}).title == "Go to the emergency department now"

@@ -23,6 +23,7 @@ from spinetriage.cli.options import (
 )
 from spinetriage.cli.language import LANG_HELP
 from spinetriage.cli.language import apply as apply_language
+from spinetriage.cli.language import load_rules_in_words
 from spinetriage.cli.region import REGION_HELP, choose_region, region_code
 from spinetriage.cli.save import STDOUT, _output_target, _save, _today
 from spinetriage.cli.terminal import Environment, env, json_safe, visible
@@ -80,7 +81,6 @@ def ask(
 ) -> None:
     from spinetriage.core.engine import build_result, decide, matching
     from spinetriage.formats import report
-    from spinetriage.rules.load import load_rules
 
     e = env()
     apply_language(lang, e.environ, e.stderr)
@@ -112,7 +112,7 @@ def ask(
             held = exc
     where = None if region_error else choose_region(region, e.environ, e.stderr)
     try:
-        ruleset = load_rules(rules)
+        ruleset = load_rules_in_words(rules, e.stderr)
     except RulesError:
         _go_now_despite(answers, rules, fmt_name, e, where)
         raise

@@ -10,10 +10,13 @@ does not change with the machine's locale.
 
 from __future__ import annotations
 
-from typing import IO, Mapping
+from typing import IO, TYPE_CHECKING, Mapping
 
 from spinetriage.cli.terminal import visible
 from spinetriage.core import i18n
+
+if TYPE_CHECKING:
+    from spinetriage.core.ruleset import RuleSet
 
 #: Marked only: this module is imported before the language is chosen; ``AskCommand`` translates it.
 #: One line, so that ask --help stays within 60 lines at 80 columns (the locale's order is in the docs).
@@ -50,3 +53,35 @@ def apply(flag: str | None, environ: Mapping[str, str], stderr: IO[str] | None) 
         _noted.add(note)
         stderr.write(visible(i18n._("{prog}: note: {note}").format(prog=PROG, note=note) + "\n"))
     return lang
+
+
+def load_rules_in_words(path: str | None, stderr: IO[str] | None) -> RuleSet:
+    """``load_rules``, except that a triage never stops for a translation: when only the rules'
+    texts in the language in use do not fit them (a stale or damaged ``<stem>.<lang>.yaml``), the
+    rules give their advice and reasons in their own words (English), with one warning naming the
+    first problem. ``rules validate`` still refuses such a file (exit 3). Raises ``RulesError``
+    when the rules themselves cannot be used."""
+    from spinetriage.cli.errors import PROG
+    from spinetriage.core.errors import RulesError
+    from spinetriage.rules.load import load_rules
+
+    try:
+        return load_rules(path)
+    except RulesError as exc:
+        lang = i18n.current()
+        if lang == i18n.DEFAULT:
+            raise
+        i18n.use(i18n.DEFAULT)  # English reads no texts: fails again only when the rules are at fault
+        try:
+            ruleset = load_rules(path)
+        except RulesError:
+            raise exc from None
+        finally:
+            i18n.use(lang)
+        ruleset.keep_own_words(lang)
+        if stderr is not None:
+            problem = exc.problems[0] if exc.problems else exc
+            stderr.write(visible(i18n._("{prog}: warning: the rules' texts in this language do not fit the rules "
+                                        "({problem}); their advice and reasons are shown in English").format(
+                prog=PROG, problem=problem) + "\n"))
+        return ruleset

@@ -74,26 +74,38 @@ def command_for(argv: list[str] | None) -> Any:
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit code. Every error becomes one clear message."""
-    prepare_process()
-    args = sys.argv[1:] if argv is None else list(argv)
-    if not args or args[0] in ("ask", "recheck", "-h", "--help"):  # speaking to people; before the build
-        from spinetriage.cli.language import apply, flag_value
+    """Run the command line; returns the exit code. Every error becomes one clear message.
 
-        e = env()
-        apply(flag_value(args), e.environ, e.stderr)
-    command = command_for(argv)
-    if args and args[0] in COMMAND_MODULES:  # each reads rules (it imports this anyway); the process is ours
-        from spinetriage.rules import load
+    The language it spoke and the freezing after a rules load are the run's own: a caller that
+    runs it in its process (tests, an embedding program) gets its library back as it was."""
+    from spinetriage.core import i18n
 
-        load.FREEZE_AFTER_LOAD = True
+    lang, frozen = i18n.current(), None
     try:
-        rv = command.main(args=argv, prog_name=PROG, standalone_mode=False)
-        if sys.stdout is not None:
-            sys.stdout.flush()  # --help, --version: a full disk or a closed pipe shows here
-        return rv if isinstance(rv, int) else 0
-    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - see _handle
-        return _handle(exc, env())
+        prepare_process()
+        args = sys.argv[1:] if argv is None else list(argv)
+        if not args or args[0] in ("ask", "recheck", "-h", "--help"):  # speaking to people; before the build
+            from spinetriage.cli.language import apply, flag_value
+
+            e = env()
+            apply(flag_value(args), e.environ, e.stderr)
+        command = command_for(argv)
+        if args and args[0] in COMMAND_MODULES:  # each reads rules (it imports this anyway): freeze after
+            from spinetriage.rules import load
+
+            frozen, load.FREEZE_AFTER_LOAD = load.FREEZE_AFTER_LOAD, True
+        try:
+            rv = command.main(args=argv, prog_name=PROG, standalone_mode=False)
+            if sys.stdout is not None:
+                sys.stdout.flush()  # --help, --version: a full disk or a closed pipe shows here
+            return rv if isinstance(rv, int) else 0
+        except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - see _handle
+            return _handle(exc, env())
+    finally:
+        if i18n.current() != lang:
+            i18n.use(lang)
+        if frozen is not None:
+            sys.modules["spinetriage.rules.load"].FREEZE_AFTER_LOAD = frozen
 
 
 def main(argv: list[str] | None = None) -> None:

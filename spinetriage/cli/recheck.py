@@ -19,6 +19,7 @@ import typer
 from spinetriage.cli.apps import app
 from spinetriage.cli.ask import ask
 from spinetriage.cli.errors import PROG, UsageError, _guard
+from spinetriage.cli.language import load_rules_in_words
 from spinetriage.cli.options import AskCommand
 from spinetriage.cli.terminal import env, visible
 from spinetriage.core.errors import MissingAnswers
@@ -56,11 +57,10 @@ ANSWER_PARAMS = {
 
 def recheck(report: str, today: Optional[str], **options: Any) -> None:
     from spinetriage.cli import since  # only for a re-check: an ask never loads it
-    from spinetriage.rules.load import load_rules
 
     e = env()
     day = _day(today)
-    ruleset = load_rules(options.get("rules"))
+    ruleset = load_rules_in_words(options.get("rules"), e.stderr)
     _never_the_report(report, options.get("output"))
     plan = since.Recheck(today=day)
     interactive = not options.get("no_input") and e.interactive

@@ -154,8 +154,9 @@ class RuleSet:
     __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass was
 
     def replace(self, **changes: Any) -> RuleSet:
-        """A copy with ``changes`` (as ``dataclasses.replace`` did)."""
-        return RuleSet(**{**self.__dict__, **changes})
+        """A copy with ``changes``; its texts in other languages are read again for it (those read
+        for this one may not fit a copy with other rules)."""
+        return RuleSet(**{**self.__dict__, "_texts": {}, **changes})
 
     @property
     def cases(self) -> tuple[Case, ...]:
@@ -174,6 +175,11 @@ class RuleSet:
         if lang not in self._texts:
             self._texts[lang] = self._read_texts(self, lang) if self._read_texts is not None else None
         return self._texts[lang]
+
+    def keep_own_words(self, lang: str) -> None:
+        """Give results in the rules file's own words (English) in ``lang`` from now on: its texts
+        in ``lang`` are not read (the command line, when they do not fit the rules)."""
+        self._texts[lang] = None
 
     @property
     def outcome_by_id(self) -> dict[str, Outcome]:
