@@ -36,7 +36,9 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
     loads about a third faster (issue 16: a large rules file stays usable).
     """
 
-    _tags: dict[tuple[Any, str, Any], str] = {}
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._tags: dict[tuple[Any, str, Any], str] = {}  # this document's: freed with it
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         key = (kind, value, implicit) if kind is yaml.ScalarNode else (kind, "", None)
