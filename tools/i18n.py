@@ -8,7 +8,7 @@
     python tools/i18n.py init LANG    # start a new language's .po from the template
 
 Babel (a test dependency) does the work; the catalogs are standard gettext files that Poedit,
-Weblate and Lokalize open. How to add a language: docs/development.md, "Adding a language".
+Weblate and Lokalize open. How to add a language: docs/languages.md, "Adding a language".
 The rules' texts are not here: they are in rules/spine-pain.<lang>.yaml, checked by
 ``spinetriage rules validate``.
 """
@@ -50,7 +50,7 @@ ENGLISH_NAMES = {"es": "Spanish"}
 HEADER = """\
 # {name} words of spinetriage (the interview, the reports, the messages).
 # The rules' texts are in rules/spine-pain.{lang}.yaml; the clinical words chosen are in
-# docs/glossary-{lang}.md. How to update and check: docs/development.md, "Adding a language".
+# docs/glossary-{lang}.md. How to update and check: docs/languages.md, "Adding a language".
 # This file is distributed under the same license as spinetriage (MIT).
 #
 msgid ""

@@ -14,5 +14,7 @@ What lives here:
     record      Frozen: the base of the small immutable records made at every start (Answers, Result)
 
 May import: the standard library and ``spinetriage.core`` only: no Typer, Rich or PyYAML, no
-file reading, no terminal. Everything else in spinetriage builds on it.
+terminal, and no file reading but one: ``i18n.use`` reads a compiled catalog shipped inside the
+package (``spinetriage/data/locale``), as the standard ``gettext`` module does. Everything else in
+spinetriage builds on it.
 """

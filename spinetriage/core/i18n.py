@@ -1,7 +1,7 @@
 """The language people are spoken to in: choosing it, and translating our own words.
 
-Pure: the catalogs are gettext ``.mo`` files in ``spinetriage/data/locale/<lang>/LC_MESSAGES/``
-(made from the ``.po`` beside them with Babel: docs/development.md, "Adding a language"); reading
+Pure but for one read: the catalogs are gettext ``.mo`` files in ``spinetriage/data/locale/<lang>/LC_MESSAGES/``
+(made from the ``.po`` beside them with Babel: docs/languages.md, "Adding a language"); reading
 one is a single file read, done only when a language other than English is chosen, so English
 pays nothing.
 

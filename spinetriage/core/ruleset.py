@@ -112,7 +112,8 @@ class RuleSet:
 
     (A plain class rather than a dataclass: making a dataclass costs a tenth of a millisecond per
     method at every start-up.) Equality compares what the file says and its compiled matcher;
-    ``replace`` makes a copy with changes.
+    ``replace`` makes a copy with changes. Over 120 lines: the rules' data, their words in other
+    languages and the matching (complete and partial) stay in one class, the one rules engines use.
     """
 
     #: What the tool keeps on purpose and cannot ask yet, in plain words (the saved report's footer).
