@@ -43,3 +43,5 @@ class Frozen:
         if unknown:
             raise TypeError(f"{type(self).__name__} has no field {sorted(unknown)[0]!r}")
         return type(self)(**{**dict(zip(self.FIELDS, self._values())), **changes})
+
+    __replace__ = replace  # copy.replace (Python 3.13)
