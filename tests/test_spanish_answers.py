@@ -266,3 +266,27 @@ def test_a_whole_interview_answered_in_spanish_words_at_the_prompts(tmp_path, la
     answers = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["answers"]
     assert answers == {"location": ["neck", "lower-back"], "duration_days": 21, "radiation": "arms-and-legs",
                        "recurrent": True, "limits_activities": False, "age": 42, "red_flags": [], "course": None}
+
+
+@pytest.mark.parametrize("typed", ["cuello y espalda baja", "neck and lower back", "1 y 3", "1 and 3", "1 & 3"])
+def test_a_list_joined_by_and_or_y_is_read_at_a_prompt(typed):
+    from spinetriage.core.parse import read_choice
+
+    assert read_choice("location", typed, ["neck", "mid-back", "lower-back"], True) == {"neck", "lower-back"}
+
+
+@pytest.mark.parametrize("typed", ["y", "2 y", "y 2", "and"])
+def test_a_joining_word_alone_or_at_an_end_is_never_taken_as_no_signs(typed):
+    """'y' is also yes: alone at a checklist it must be asked again, never read as 'none of these'."""
+    from spinetriage.core.errors import AnswerError
+    from spinetriage.core.parse import read_signs
+
+    with pytest.raises(AnswerError):
+        read_signs(typed, ["fever", "infection-risk", "cancer-history"])
+
+
+@pytest.mark.parametrize("typed, days", [("2 semanas.", 14), ("2 weeks.", 14), ("3d.", 3)])
+def test_a_duration_written_as_a_sentence_ends_is_read(typed, days):
+    from spinetriage.core.parse import parse_duration
+
+    assert parse_duration(typed) == days

@@ -76,6 +76,8 @@ def parse_duration(text: Any) -> int:
     """``"3w"`` -> 21 days; see ``_parse_duration_text``. Anything but text is refused."""
     if not isinstance(text, str) or len(text) > 40:  # > 40: never a duration; kept out of the cache
         raise _not_duration(text, _("{value} is not a duration"), show(text))
+    if text.endswith(".") and text[:-1].rstrip()[-1:].isalpha():
+        text = text[:-1]  # "2 weeks." as a sentence ends
     return _parse_duration_text(text)
 
 
@@ -310,6 +312,10 @@ def longer_than_life(days: int, age: int) -> bool:
 
 # --- what people type at a prompt -------------------------------------------------------------
 
+#: Words that join two picks in a typed list: skipped between them, never on their own.
+CONNECTORS = frozenset({"and", "&", "+", "y", "e"})
+
+
 def read_picks(raw: str, values: list[str], words: Iterable[str] = (),
                unknown: list[str] | None = None) -> list[str]:
     """'1 3', '1,3', 'neck lower back' typed at a numbered list -> the values picked: numbers
@@ -322,6 +328,9 @@ def read_picks(raw: str, values: list[str], words: Iterable[str] = (),
     slips: list[str] = []
     i = 0
     while i < len(typed):
+        if typed[i] in CONNECTORS and out and i < len(typed) - 1:
+            i += 1  # "1 and 3", "cuello y espalda baja": between two picks only ("y" alone is a slip)
+            continue
         number = typed[i].rstrip(".")  # "3" or "3." from a list
         if number.isascii() and number.isdigit():
             on_list = 1 <= int(number) <= len(values)
