@@ -20,7 +20,7 @@ from spinetriage.cli import rechecking
 from spinetriage.core.answers import Answers
 from spinetriage.core.errors import AnswerError
 from spinetriage.core.i18n import N_, _
-from spinetriage.core.parse import format_duration, show
+from spinetriage.core.parse import format_duration, show, typed_word
 from spinetriage.core.ruleset import OUTCOME_IDS
 from spinetriage.core.vocabulary import QUESTIONS, RED_FLAGS
 
@@ -315,7 +315,8 @@ def parse_course(raw: str) -> str:
     "igual", "lo mismo", "peor")."""
     words = raw.strip().lower().replace(".", " ").replace(",", " ").split()
     numbers = {"1": "better", "2": "same", "3": "worse", **COURSE_WORDS}
-    picked = {numbers.get(w, w) for w in words if numbers.get(w, w) in QUESTIONS["course"].choices}
+    picked = {v for v in (numbers.get(w) or typed_word("course", w) or w for w in words)
+              if v in QUESTIONS["course"].choices}  # the parser's words too ("parecido")
     if " ".join(words) in KNOWN_PHRASES:
         return KNOWN_PHRASES[" ".join(words)]
     if NEGATIONS.intersection(words):
