@@ -349,6 +349,17 @@ def test_ctrl_c_exits_130_with_a_short_line(ask):
     assert len([line for line in after.splitlines() if line.strip()]) <= 10  # the menu, the prompt, two lines
 
 
+@pytest.mark.parametrize("lang, words", [("en", "call your emergency number (112) now"),
+                                         ("es", "llame ahora a su número de emergencias (112)")])
+def test_leaving_names_the_regions_emergency_number(ask, lang, words):
+    s = ask("--region", "ES", "--lang", lang, "--location", "neck", "--duration", "3d", "--radiation", "none",
+            "--no-recurrent", "--no-limits-activities", "--no-red-flags")
+    s.child.expect_exact("> ")
+    s.child.sendeof()
+    assert s.finish() == 130
+    assert words in flat(s.screen)
+
+
 def test_end_of_input_at_a_prompt_exits_130_quietly(ask):
     s = ask("--location", "neck", "--duration", "3d", "--radiation", "none", "--no-recurrent",
             "--no-limits-activities", "--no-red-flags")

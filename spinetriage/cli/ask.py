@@ -135,6 +135,7 @@ def ask(
         to_stderr = fmt_name != "text" or not e.stdout_isatty
         hooks = _since()
         interview = (hooks.interview_class(Interview) if hooks else Interview)(ruleset, e, to_stderr=to_stderr)
+        interview.region = where
         answers, matched = interview.run(answers)
         stopped_early, asked = interview.stopped_early, True
     result = _localize(build_result(answers, ruleset, matched, stopped_early), where)

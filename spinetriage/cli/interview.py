@@ -195,6 +195,7 @@ class Interview(Prompter):
         self.signs: frozenset[str] = frozenset()  # the signs ticked so far
         self.stopped_early = False  # an emergency ended the questions
         self.lists_left = 0  # checklists still to answer
+        self.region: Any = None  # where the person is (cli.region): its number in the words on leaving
 
     # --- the flow ------------------------------------------------------------------------
 
@@ -210,7 +211,8 @@ class Interview(Prompter):
                 ask()
             except (KeyboardInterrupt, EOFError):
                 self.console.print()
-                self.console.print(Text(_(LEFT), style="bold"))
+                left = _(LEFT)
+                self.console.print(Text(self.region.say(left) if self.region is not None else left, style="bold"))
                 raise
             if number < len(steps) or self.answers.red_flags is None:  # a checklist may end mid-way
                 matched = self.decided()
