@@ -171,11 +171,16 @@ def _gc_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            # What the load kept (the rules, their positions) lives on; a pass over it all as young
+            # objects at the next allocation took a second for a large file. The command line
+            # freezes it out of the collector's passes (what the load dropped is freed by reference
+            # counting); a library, when its caller froze nothing, only moves it to the oldest
+            # generation (freeze, then unfreeze: no pass, and nothing left frozen).
             if FREEZE_AFTER_LOAD:
-                # What the load kept (the rules, their positions) lives on; a full pass over it at
-                # the next allocation took a second for a large file. Frozen, it is left out of the
-                # collector's passes (what the load dropped is freed by reference counting).
                 gc.freeze()
+            elif gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
