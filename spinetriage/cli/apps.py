@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 
 from spinetriage import _version
 from spinetriage.cli.errors import PROG
+from spinetriage.cli.language import help_spoken
 from spinetriage.cli.terminal import env
 from spinetriage.core.i18n import N_, _
 
@@ -55,14 +56,8 @@ class WholeHelpGroup(TyperGroup):
     commands speak English, as their output does)."""
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        texts = [(item, item.help) for item in (self, *self.params) if getattr(item, "help", None)]
-        try:
-            for item, text in texts:
-                item.help = _(text)
+        with help_spoken(self):
             super().format_help(ctx, formatter)
-        finally:
-            for item, text in texts:
-                item.help = text
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         rows = []

@@ -10,7 +10,8 @@ does not change with the machine's locale.
 
 from __future__ import annotations
 
-from typing import IO, TYPE_CHECKING, Mapping
+from contextlib import contextmanager
+from typing import IO, TYPE_CHECKING, Any, Iterator, Mapping
 
 from spinetriage.cli.terminal import visible
 from spinetriage.core import i18n
@@ -85,3 +86,17 @@ def load_rules_in_words(path: str | None, stderr: IO[str] | None) -> RuleSet:
                                         "({problem}); their advice and reasons are shown in English").format(
                 prog=PROG, problem=problem) + "\n"))
         return ruleset
+
+
+@contextmanager
+def help_spoken(command: Any) -> Iterator[None]:
+    """While ``command``'s help is written: its help texts and its options' (the English ones,
+    marked for the catalog) in the language in use, whenever the command was built."""
+    texts = [(item, item.help) for item in (command, *command.params) if getattr(item, "help", None)]
+    try:
+        for item, text in texts:
+            item.help = i18n._(text)
+        yield
+    finally:
+        for item, text in texts:
+            item.help = text

@@ -9,6 +9,7 @@ from typing import Any, Callable
 from typer.core import TyperCommand
 
 from spinetriage.cli.errors import UsageError
+from spinetriage.cli.language import help_spoken
 from spinetriage.core.i18n import N_, _
 from spinetriage.core.vocabulary import QUESTIONS
 
@@ -90,14 +91,8 @@ class AskCommand(TyperCommand):
     )
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        texts = [(item, item.help) for item in (self, *self.params) if getattr(item, "help", None)]
-        try:
-            for item, text in texts:
-                item.help = _(text)
+        with help_spoken(self):
             super().format_help(ctx, formatter)
-        finally:
-            for item, text in texts:
-                item.help = text
 
     def format_epilog(self, ctx: Any, formatter: Any) -> None:
         super().format_epilog(ctx, formatter)
