@@ -39,10 +39,9 @@ class UsageError(SpinetriageError):
 def _source_lines(text: str) -> list[str]:
     """The lines of a rules file as shown under a problem: split once per text (not once per
     problem, so printing N problems stays linear), control characters shown as '?'."""
-    import re
+    from spinetriage.rules.load import printable  # the characters a rules file may not hold
 
-    return re.sub("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]",
-                  "?", text).split("\n")
+    return printable(text).split("\n")
 
 
 def _print_problem(problem: Any, text: str, stream: IO[str]) -> None:
